@@ -1,0 +1,51 @@
+"""``python -m mock_server``: serve every partner API (or one, with ``--spec``) with uvicorn."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import uvicorn
+import yaml
+
+from .app import build_app
+from .config import Config, from_sources
+from .runtime import Runtime, build_runtime
+
+
+def banner(runtime: Runtime, config: Config) -> str:
+    """What a partner needs to start: base URLs, docs URLs and sandbox credentials."""
+    origin = f"http://{config.host}:{config.port}"
+    lines = [f"partner-contracts mock ({config.app_kind}) on {origin}", ""]
+    for api in runtime.apis:
+        base = f"{origin}{api.base_path}"
+        lines += [
+            f"  {api.profile.title}",
+            f"    base URL : {base}",
+            f"    docs     : {base}/ui/   spec: {base}/openapi.json",
+        ]
+        for cred in api.credentials:
+            shown = {k: v for k, v in cred.items() if k != "name"}
+            flow = yaml.safe_dump(shown, default_flow_style=True).strip()
+            lines.append(f"    sandbox  : {cred.get('name')}: {flow}")
+        lines.append("")
+    lines += [
+        f"  journal  : {origin}/__mock/requests   health: {origin}/__mock/health",
+        f"  reset    : POST {origin}/__mock/reset",
+        f"  credentials file: {config.credentials}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    config = from_sources(sys.argv[1:] if argv is None else argv, os.environ)
+    runtime = build_runtime(config)
+    app = build_app(runtime)
+    print(banner(runtime, config), flush=True)
+    uvicorn.run(
+        app, host=config.host, port=config.port, log_level=config.log_level, access_log=False
+    )
+
+
+if __name__ == "__main__":
+    main()

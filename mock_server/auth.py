@@ -1,0 +1,172 @@
+"""Checking credentials as a partner's profile says (pure, apart from the clock passed in).
+
+The spec says which security schemes an operation requires; the profile says, per scheme, what
+a missing value is answered with and which sandbox-credential field the value must match. Every
+comparison of a secret uses :func:`hmac.compare_digest`, and every candidate is compared so the
+time taken does not depend on which one matched.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from .problems import Rejection
+from .profile import AuthRule
+
+JWT_ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request is: a sandbox credential, and the values that partition its state."""
+
+    credential: str
+    partition: tuple[str, ...] = ()
+
+    @property
+    def namespace(self) -> str:
+        return "/".join((self.credential, *self.partition))
+
+
+ANONYMOUS = Principal("anonymous")
+
+
+def scheme_value(
+    scheme: Mapping[str, Any], headers: Mapping[str, str], query: Mapping[str, str]
+) -> str | None:
+    """The raw credential a request sends for one spec security scheme (or None)."""
+    kind = scheme.get("type")
+    if kind == "apiKey":
+        source = query if scheme.get("in") == "query" else headers
+        value = (
+            source.get(scheme["name"])
+            if scheme.get("in") == "query"
+            else headers.get(scheme["name"].lower())
+        )
+        return value.strip() if value else None
+    if kind in {"http", "oauth2", "openIdConnect"}:
+        header = headers.get("authorization", "")
+        prefix, _, token = header.partition(" ")
+        return token.strip() or None if prefix.lower() == "bearer" else None
+    return None
+
+
+def issue_jwt(credential: str, secret: str, now: float, ttl: int) -> str:
+    """A token the mock's own login hands out (PyJWT, HS256)."""
+    claims = {"sub": credential, "iat": int(now), "exp": int(now) + ttl}
+    return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
+
+
+def _jwt_subject(token: str, secret: str, now: float) -> str | None:
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["sub", "exp"], "verify_exp": False},
+        )
+    except jwt.PyJWTError:
+        return None
+    if float(claims["exp"]) <= now:  # checked here so the injected clock decides, not time()
+        return None
+    sub = claims.get("sub")
+    return sub if isinstance(sub, str) else None
+
+
+def _same(a: str, b: Any) -> bool:
+    return isinstance(b, str) and hmac.compare_digest(a.encode(), b.encode())
+
+
+def authenticate(
+    *,
+    requirements: Sequence[Mapping[str, Sequence[str]]],
+    required_scopes: Sequence[str],
+    schemes: Mapping[str, Mapping[str, Any]],
+    rules: Sequence[AuthRule],
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    credentials: Sequence[Mapping[str, Any]],
+    jwt_secret: str,
+    now: float,
+) -> Principal:
+    """The principal of a request, or :class:`Rejection` as the profile words it.
+
+    ``requirements`` is the operation's OpenAPI ``security`` (alternatives); the first that
+    passes wins, and if none does the first one's refusal is raised.
+    """
+    if not requirements or any(not r for r in requirements):
+        return ANONYMOUS
+    first: Rejection | None = None
+    for requirement in requirements:
+        try:
+            return _one(
+                requirement,
+                required_scopes,
+                schemes,
+                rules,
+                headers,
+                query,
+                credentials,
+                jwt_secret,
+                now,
+            )
+        except Rejection as exc:
+            first = first or exc
+    assert first is not None
+    raise first
+
+
+def _one(
+    requirement: Mapping[str, Sequence[str]],
+    required_scopes: Sequence[str],
+    schemes: Mapping[str, Mapping[str, Any]],
+    rules: Sequence[AuthRule],
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    credentials: Sequence[Mapping[str, Any]],
+    jwt_secret: str,
+    now: float,
+) -> Principal:
+    by_scheme = {rule.scheme: rule for rule in rules}
+    ordered = [r for r in rules if r.scheme in requirement]
+    ordered += [AuthRule(s) for s in requirement if s not in by_scheme]
+    values: dict[str, str] = {}
+    for rule in ordered:  # presence first, in the profile's order
+        value = scheme_value(schemes.get(rule.scheme, {}), headers, query)
+        if not value:
+            missing = rule.missing
+            raise Rejection(
+                "missing_credential",
+                status=missing.status if missing else None,
+                message=missing.message if missing else None,
+                code=missing.code if missing else None,
+                params={"scheme": rule.scheme},
+            )
+        values[rule.scheme] = value
+    candidates = list(credentials)
+    for rule in ordered:  # then validity
+        value = values[rule.scheme]
+        if rule.bearer_jwt and value.count(".") == 2:
+            subject = _jwt_subject(value, jwt_secret, now)
+            candidates = [c for c in candidates if subject is not None and c.get("name") == subject]
+        elif rule.credential:
+            if rule.bearer_key_prefix and not value.startswith(rule.bearer_key_prefix):
+                candidates = []
+            matches = [_same(value, c.get(rule.credential)) for c in candidates]
+            candidates = [c for c, ok in zip(candidates, matches, strict=True) if ok]
+    if not candidates:
+        raise Rejection("invalid_credential")
+    chosen = candidates[0]
+    wanted = {*required_scopes, *(s for scopes in requirement.values() for s in scopes)}
+    granted = chosen.get("scopes")
+    if granted is not None:
+        missing_scopes = sorted(wanted - set(granted))
+        if missing_scopes:
+            raise Rejection("insufficient_scope", params={"scope": ", ".join(missing_scopes)})
+    partition = tuple(values[r.scheme] for r in ordered if r.partition)
+    return Principal(str(chosen.get("name", "sandbox")), partition)

@@ -1,0 +1,86 @@
+"""Configuration, read in one place (``from_sources``) and passed down; nothing else reads the
+environment."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Config:
+    specs_dir: Path = ROOT / "specs"
+    spec: Path | None = None  # serve only this spec, at the root
+    host: str = "127.0.0.1"
+    port: int = 8080
+    app_kind: str = "async"  # "async" (connexion AsyncApp) or "flask" (connexion FlaskApp)
+    credentials: Path = ROOT / "specs" / "sandbox-credentials.yaml"
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    jwt_ttl: int = 3600
+    rate_limits: bool = True
+    rate_limit_overrides: Mapping[str, str] = field(default_factory=dict)  # api -> "1000/second"
+    journal_size: int = 500
+    journal_body_bytes: int = 2048
+    max_namespaces: int = 1000
+    max_items: int = 10_000
+    log_level: str = "warning"
+
+
+ENV = {  # environment variable -> (field, parser)
+    "MOCK_HOST": "host",
+    "MOCK_PORT": "port",
+    "MOCK_APP": "app_kind",
+    "MOCK_CREDENTIALS": "credentials",
+    "MOCK_JWT_SECRET": "jwt_secret",
+    "MOCK_SPECS_DIR": "specs_dir",
+}
+
+
+def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
+    """Command line over environment over defaults."""
+    parser = argparse.ArgumentParser(prog="python -m mock_server", description=__doc__)
+    parser.add_argument("--spec", type=Path, help="serve only this spec, at the root")
+    parser.add_argument("--specs-dir", type=Path, default=environ.get("MOCK_SPECS_DIR"))
+    parser.add_argument("--host", default=environ.get("MOCK_HOST", Config.host))
+    parser.add_argument("--port", type=int, default=int(environ.get("MOCK_PORT", Config.port)))
+    parser.add_argument(
+        "--app",
+        dest="app_kind",
+        choices=["async", "flask"],
+        default=environ.get("MOCK_APP", "async"),
+    )
+    parser.add_argument("--credentials", type=Path, default=environ.get("MOCK_CREDENTIALS"))
+    parser.add_argument("--no-rate-limits", action="store_true", help="disable every rate limit")
+    parser.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="API=LIMIT",
+        help="replace an API's limits, e.g. zipteams=1000/minute (repeatable)",
+    )
+    parser.add_argument("--journal-size", type=int, default=Config.journal_size)
+    parser.add_argument("--log-level", default=environ.get("MOCK_LOG_LEVEL", "warning"))
+    args = parser.parse_args(list(argv))
+    overrides = dict(item.split("=", 1) for item in args.rate_limit)
+    kwargs: dict[str, object] = {
+        "spec": args.spec.resolve() if args.spec else None,
+        "host": args.host,
+        "port": args.port,
+        "app_kind": args.app_kind,
+        "rate_limits": not args.no_rate_limits,
+        "rate_limit_overrides": overrides,
+        "journal_size": args.journal_size,
+        "log_level": args.log_level,
+    }
+    if args.specs_dir:
+        kwargs["specs_dir"] = Path(args.specs_dir).resolve()
+    if args.credentials:
+        kwargs["credentials"] = Path(args.credentials).resolve()
+    if environ.get("MOCK_JWT_SECRET"):
+        kwargs["jwt_secret"] = environ["MOCK_JWT_SECRET"]
+    return Config(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,33 @@
+"""The per-request record shared by the front door, the gate, the handler and error handlers.
+
+The front door puts one :class:`RequestContext` in ``scope["extensions"]["mock"]``; connexion
+copies scopes shallowly, so every layer sees the same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .auth import ANONYMOUS, Principal
+
+KEY = "mock"
+
+
+@dataclass
+class RequestContext:
+    api: str | None = None
+    operation: str | None = None
+    principal: Principal = ANONYMOUS
+    reasons: list[str] = field(default_factory=list)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    body: bytearray = field(default_factory=bytearray)
+
+
+def of(scope: MutableMapping[str, Any]) -> RequestContext:
+    extensions = scope.setdefault("extensions", {})
+    ctx = extensions.get(KEY)
+    if ctx is None:
+        ctx = extensions[KEY] = RequestContext()
+    return ctx  # type: ignore[no-any-return]

@@ -1,0 +1,90 @@
+"""Connexion error handlers: every refusal and every failure leaves in the partner's envelope.
+
+Registered for our :class:`Rejection`, connexion's problems, Starlette's HTTP exceptions
+(unknown path or method) and any other exception (a 500 in the envelope; the traceback goes to
+the log, never to the client). All are ``async`` so connexion does not hop to a thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from . import context
+from .problems import Rejection
+from .render import render_rejection
+from .runtime import Runtime
+
+log = logging.getLogger("mock_server")
+
+SITUATION_BY_STATUS = {
+    400: "malformed_body",
+    401: "missing_credential",
+    403: "invalid_credential",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation",
+}
+
+
+def as_rejection(exc: Exception) -> Rejection:
+    """Any exception, as the situation it amounts to."""
+    if isinstance(exc, Rejection):
+        return exc
+    if isinstance(exc, ProblemException | HTTPException):
+        status = exc.status if isinstance(exc, ProblemException) else exc.status_code
+        situation = SITUATION_BY_STATUS.get(status, "internal")
+        headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+        return Rejection(situation, headers=headers, params={"detail": str(exc.detail)})
+    return Rejection("internal")
+
+
+def respond(runtime: Runtime, scope: MutableMapping[str, Any], exc: Exception) -> ConnexionResponse:
+    rejection = as_rejection(exc)
+    if rejection.situation == "internal" and not isinstance(
+        exc, Rejection | HTTPException | ProblemException
+    ):
+        log.error("unhandled error on %s %s", scope.get("method"), scope.get("path"), exc_info=exc)
+    ctx = context.of(scope)
+    api = runtime.api_for_path(scope.get("path", ""))
+    if api is None:
+        status = 404 if rejection.situation == "not_found" else 400
+        body: Any = {
+            "message": "No partner API is mounted at this path.",
+            "apis": [f"{a.base_path}/" for a in runtime.apis],
+        }
+        ctx.reasons = [body["message"]]
+        return ConnexionResponse(
+            status_code=status, body=json.dumps(body), content_type="application/json"
+        )
+    trace_id = uuid.uuid4().hex
+    timestamp = datetime.now(UTC).isoformat()
+    rendered = render_rejection(api.profile, rejection, trace_id, timestamp)
+    ctx.api = ctx.api or api.name
+    ctx.reasons = list(rendered.reasons)
+    return ConnexionResponse(
+        status_code=rendered.status,
+        body=json.dumps(rendered.body),
+        headers=dict(rendered.headers),
+        content_type="application/json",
+    )
+
+
+def install(app: Any, runtime: Runtime) -> None:
+    """Register the handlers on a connexion app (either kind)."""
+
+    async def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        return respond(runtime, request.scope, exc)
+
+    for kind in (Rejection, ProblemException, HTTPException, Exception):
+        app.add_error_handler(kind, handle)

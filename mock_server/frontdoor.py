@@ -1,0 +1,163 @@
+"""The outermost ASGI layer: admin routes, the payload limit, response headers, the journal.
+
+It sits in front of the connexion app (either kind) so that it sees every request and every
+answer, including connexion's own refusals.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import context
+from .errors import respond
+from .journal import redact_body, redact_headers
+from .problems import Rejection
+from .runtime import Runtime
+
+ADMIN = "/__mock"
+
+
+class FrontDoor:
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.admin_routes = {
+            ("GET", "/health"): self._health,
+            ("GET", "/requests"): self._requests,
+            ("POST", "/reset"): self._reset,
+            ("GET", "/apis"): self._apis,
+        }
+        self.secret_headers = frozenset().union(*(a.secret_headers for a in runtime.apis))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path == ADMIN or path.startswith(ADMIN + "/"):
+            await self._admin(scope, send)
+            return
+        started = time.perf_counter()
+        ctx = context.of(scope)
+        api = self.runtime.api_for_path(path)
+        ctx.api = api.name if api else None
+        limit = api.profile.max_body_bytes if api else None
+        status = 0
+        limit_body = self.runtime.config.journal_body_bytes
+
+        async def receive_counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if len(ctx.body) <= limit_body:
+                    ctx.body.extend(chunk[: limit_body + 1 - len(ctx.body)])
+                receive_counted.total += len(chunk)  # type: ignore[attr-defined]
+                if limit is not None and receive_counted.total > limit:  # type: ignore[attr-defined]
+                    raise Rejection("payload_too_large")
+            return message
+
+        receive_counted.total = 0  # type: ignore[attr-defined]
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                extra = [(k.lower().encode(), v.encode()) for k, v in ctx.response_headers.items()]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        declared = Headers(scope=scope).get("content-length", "")
+        if limit is not None and declared.isdigit() and int(declared) > limit:
+            response = respond(self.runtime, scope, Rejection("payload_too_large"))
+            await _send(send_tracked, response.status_code, response.body, response.headers or {})
+        else:
+            await self.app(scope, receive_counted, send_tracked)
+        self._journal(scope, ctx, status, time.perf_counter() - started)
+
+    def _journal(
+        self, scope: Scope, ctx: context.RequestContext, status: int, elapsed: float
+    ) -> None:
+        self.runtime.journal.record(
+            {
+                "time": self.runtime.clock(),
+                "api": ctx.api,
+                "operation": ctx.operation,
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": scope.get("query_string", b"").decode("latin-1"),
+                "headers": redact_headers(
+                    ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
+                    self.secret_headers,
+                ),
+                "body": redact_body(bytes(ctx.body), self.runtime.config.journal_body_bytes)
+                if ctx.body
+                else None,
+                "status": status,
+                "reasons": ctx.reasons,
+                "duration_ms": round(elapsed * 1000, 3),
+            }
+        )
+
+    async def _admin(self, scope: Scope, send: Send) -> None:
+        route = self.admin_routes.get((scope["method"], scope["path"][len(ADMIN) :] or "/"))
+        if route is None:
+            await _send(
+                send,
+                404,
+                {
+                    "message": "unknown mock admin route",
+                    "routes": sorted(f"{m} {ADMIN}{p}" for m, p in self.admin_routes),
+                },
+                {},
+            )
+            return
+        status, body = route(QueryParams(scope.get("query_string", b"")))
+        await _send(send, status, body, {})
+
+    def _health(self, query: QueryParams) -> tuple[int, Any]:
+        return 200, {"status": "ok", "apis": [a.name for a in self.runtime.apis]}
+
+    def _requests(self, query: QueryParams) -> tuple[int, Any]:
+        status = query.get("status")
+        limit = query.get("limit", "100")
+        if (status and not status.isdigit()) or not limit.isdigit():
+            return 400, {"message": "status and limit must be integers"}
+        entries = self.runtime.journal.query(
+            query.get("api"), int(status) if status else None, int(limit)
+        )
+        return 200, {"entries": entries}
+
+    def _reset(self, query: QueryParams) -> tuple[int, Any]:
+        self.runtime.reset()
+        return 200, {"reset": True}
+
+    def _apis(self, query: QueryParams) -> tuple[int, Any]:
+        return 200, {
+            "apis": [
+                {"name": a.name, "title": a.profile.title, "base_path": a.base_path or "/"}
+                for a in self.runtime.apis
+            ]
+        }
+
+
+async def _send(send: Send, status: int, body: Any, headers: Any) -> None:
+    payload = (
+        body
+        if isinstance(body, bytes)
+        else body.encode()
+        if isinstance(body, str)
+        else json.dumps(body).encode()
+    )
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw += [
+        (k.lower().encode(), str(v).encode())
+        for k, v in dict(headers).items()
+        if k.lower() not in {"content-type", "content-length"}
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,87 @@
+"""The gate: a connexion middleware placed after routing and before validation.
+
+For a routed operation it checks credentials (profile + spec security), takes a rate-limit
+token, and answers a ``Prefer``-forced response without going further. It replaces connexion's
+SecurityMiddleware, whose refusals cannot carry a partner's statuses and messages.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import context
+from .auth import authenticate
+from .problems import Rejection
+from .runtime import Runtime
+from .selection import parse_preference, select
+
+ROUTING = "connexion_routing"
+
+
+class Gate:
+    def __init__(self, app: ASGIApp, *, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        routing = scope.get("extensions", {}).get(ROUTING, {})
+        api = self.runtime.api_by_base(routing.get("api_base_path"))
+        op_id = routing.get("operation_id")
+        if scope["type"] != "http" or api is None or op_id not in api.operations:
+            await self.app(scope, receive, send)
+            return
+        operation = api.operations[op_id]
+        ctx = context.of(scope)
+        ctx.api, ctx.operation = api.name, op_id
+        headers = Headers(scope=scope)
+        query = QueryParams(scope.get("query_string", b""))
+        ctx.principal = authenticate(
+            requirements=operation.security,
+            required_scopes=operation.required_scopes,
+            schemes=api.schemes,
+            rules=api.profile.auth,
+            headers=headers,
+            query=query,
+            credentials=api.credentials,
+            jwt_secret=self.runtime.config.jwt_secret,
+            now=self.runtime.clock(),
+        )
+        identity = ctx.principal.credential
+        decision = self.runtime.limiter.take(api.name, op_id, identity)
+        if decision is not None:
+            names = api.profile.rate_limit_headers
+            for key, value in (
+                ("limit", decision.limit),
+                ("remaining", decision.remaining),
+                ("reset", decision.reset_after),
+            ):
+                if key in names:
+                    ctx.response_headers[names[key]] = str(value)
+            if not decision.allowed:
+                raise Rejection(
+                    "rate_limited", headers={"Retry-After": str(max(1, decision.reset_after))}
+                )
+        preference = parse_preference(headers.get("prefer"), query)
+        if preference is not None:
+            selected = select(operation, preference)
+            extra = {
+                name: str(value)
+                for name, value in selected.response.headers.items()
+                if value is not None
+            }
+            await _send_json(send, selected.status, selected.body, extra)
+            return
+        scope.setdefault("extensions", {}).setdefault("connexion_context", {})[context.KEY] = ctx
+        await self.app(scope, receive, send)
+
+
+async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
+    payload = b"" if body is None else json.dumps(body).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})

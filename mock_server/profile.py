@@ -1,0 +1,126 @@
+"""A partner profile: everything about a partner the spec cannot say (pure data, loaded here).
+
+A profile is YAML beside the specs (``specs/profiles/<name>.yaml``); see specs/README.md for its
+fields. Nothing here names a partner: partners are files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Statuses for situations a profile does not list. Wording always comes from the profile.
+DEFAULT_STATUS = {
+    "malformed_body": 400,
+    "mock_preference": 400,
+    "missing_credential": 401,
+    "invalid_credential": 403,
+    "insufficient_scope": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "validation": 422,
+    "rate_limited": 429,
+    "internal": 500,
+}
+
+
+@dataclass(frozen=True)
+class Situation:
+    status: int
+    message: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class AuthRule:
+    """How one security scheme of the spec is checked.
+
+    ``credential``: the sandbox-credential field the value must equal (constant-time);
+    ``partition``: the value only partitions state (any non-empty value passes);
+    ``bearer_keys``/``bearer_jwt``: for http bearer schemes, which tokens are accepted.
+    """
+
+    scheme: str
+    missing: Situation | None = None
+    credential: str | None = None
+    partition: bool = False
+    bearer_key_prefix: str | None = None
+    bearer_jwt: bool = False
+
+
+@dataclass(frozen=True)
+class RateRule:
+    limit: str  # in the `limits` library's notation, e.g. "120/minute"
+    operations: tuple[str, ...] = ()  # empty: every operation
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    spec_path: Path
+    prefix: str
+    error_template: Any
+    path_style: str
+    messages: Mapping[str, str]
+    situations: Mapping[str, Situation]
+    auth: tuple[AuthRule, ...]
+    rate_limits: tuple[RateRule, ...]
+    rate_limit_headers: Mapping[str, str]
+    max_body_bytes: int | None
+    state: Mapping[str, Mapping[str, Any]]
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    def situation(self, name: str) -> Situation:
+        """The profile's entry for ``name``; an unlisted one keeps its default status."""
+        if name in self.situations:
+            return self.situations[name]
+        fallback = self.situations.get("internal")
+        status = DEFAULT_STATUS.get(name, 500)
+        return Situation(status, fallback.message if fallback else name, None)
+
+
+def _situation(raw: Mapping[str, Any]) -> Situation:
+    return Situation(int(raw["status"]), str(raw["message"]), raw.get("code"))
+
+
+def load_profile(path: Path) -> Profile:
+    """Read ``specs/profiles/<name>.yaml``."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    error = raw["error"]
+    auth = tuple(
+        AuthRule(
+            scheme=r["scheme"],
+            missing=_situation(r["missing"]) if "missing" in r else None,
+            credential=r.get("credential"),
+            partition=bool(r.get("partition", False)),
+            bearer_key_prefix=r.get("bearer", {}).get("key_prefix"),
+            bearer_jwt=bool(r.get("bearer", {}).get("jwt", False)),
+        )
+        for r in raw.get("auth", [])
+    )
+    limits = raw.get("limits", {})
+    return Profile(
+        name=path.stem,
+        title=raw.get("title", path.stem),
+        spec_path=(path.parent.parent / raw["spec"]).resolve(),
+        prefix=raw["prefix"].rstrip("/"),
+        error_template=error["template"],
+        path_style=error.get("path_style", "brackets"),
+        messages=error.get("messages", {}),
+        situations={k: _situation(v) for k, v in raw.get("situations", {}).items()},
+        auth=auth,
+        rate_limits=tuple(
+            RateRule(r["limit"], tuple(r.get("operations", ()))) for r in limits.get("rate", [])
+        ),
+        rate_limit_headers=limits.get("headers", {}),
+        max_body_bytes=limits.get("max_body_bytes"),
+        state=raw.get("state", {}),
+        raw=raw,
+    )

@@ -1,0 +1,119 @@
+"""The mock's loaded world: APIs (spec + profile), credentials, store, limiter, journal, clock.
+
+Built once from a :class:`~mock_server.config.Config`; every adapter gets it passed in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import Config
+from .journal import Journal
+from .profile import Profile, RateRule, load_profile
+from .ratelimit import RateLimiter
+from .specindex import Operation, index_operations, load_spec
+from .store import MemoryStore, Store
+
+
+@dataclass
+class Api:
+    profile: Profile
+    doc: dict[str, Any]
+    operations: Mapping[str, Operation]
+    base_path: str  # where this API is mounted ("" at the root)
+    credentials: list[dict[str, Any]]
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def schemes(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.doc.get("components", {}).get("securitySchemes", {})  # type: ignore[no-any-return]
+
+    @property
+    def secret_headers(self) -> frozenset[str]:
+        """Header names that carry secrets: every apiKey header but those that only partition."""
+        partitions = {rule.scheme for rule in self.profile.auth if rule.partition}
+        return frozenset(
+            s["name"].lower()
+            for name, s in self.schemes.items()
+            if s.get("type") == "apiKey" and s.get("in") == "header" and name not in partitions
+        )
+
+
+@dataclass
+class Runtime:
+    config: Config
+    apis: list[Api]
+    store: Store
+    limiter: RateLimiter
+    journal: Journal
+    clock: Callable[[], float] = time.time
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def api_by_base(self, base_path: str | None) -> Api | None:
+        for api in self.apis:
+            if api.base_path == (base_path or ""):
+                return api
+        return None
+
+    def api_for_path(self, path: str) -> Api | None:
+        """The API whose prefix holds ``path`` (longest prefix), or the only API at the root."""
+        best: Api | None = None
+        for api in self.apis:
+            base = api.base_path
+            if (not base or path == base or path.startswith(base + "/")) and (
+                best is None or len(base) > len(best.base_path)
+            ):
+                best = api
+        return best
+
+    def reset(self) -> None:
+        self.store.clear()
+        self.limiter.reset()
+        self.journal.clear()
+
+
+def profile_paths(config: Config) -> list[Path]:
+    profiles = sorted((config.specs_dir / "profiles").glob("*.yaml"))
+    if config.spec is not None:
+        profiles = [p for p in profiles if load_profile(p).spec_path == config.spec.resolve()]
+        if not profiles:
+            raise SystemExit(
+                f"no profile in {config.specs_dir / 'profiles'} names spec {config.spec}"
+            )
+    return profiles
+
+
+def build_runtime(config: Config, clock: Callable[[], float] = time.time) -> Runtime:
+    creds = yaml.safe_load(config.credentials.read_text(encoding="utf-8")) or {}
+    apis = []
+    for path in profile_paths(config):
+        profile = load_profile(path)
+        doc = load_spec(profile.spec_path)
+        base = "" if config.spec is not None else profile.prefix
+        apis.append(
+            Api(profile, doc, index_operations(doc), base, list(creds.get(profile.name, [])))
+        )
+    rules: dict[str, list[RateRule]] = {}
+    if config.rate_limits:
+        for api in apis:
+            override = config.rate_limit_overrides.get(api.name)
+            rules[api.name] = [
+                replace(r, limit=override) if override else r for r in api.profile.rate_limits
+            ]
+    return Runtime(
+        config=config,
+        apis=apis,
+        store=MemoryStore(config.max_namespaces, config.max_items),
+        limiter=RateLimiter(rules, clock),
+        journal=Journal(config.journal_size),
+        clock=clock,
+    )

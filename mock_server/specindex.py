@@ -1,0 +1,99 @@
+"""An index of a spec's operations: what the gate and the handler need to know of each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class Response:
+    status: str  # "200", "4XX", "default"
+    examples: Mapping[str, Any]  # name -> value, in spec order
+    headers: Mapping[str, Any]  # name -> example value (None when the spec gives none)
+    media_type: str | None
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    security: tuple[Mapping[str, list[str]], ...]
+    responses: Mapping[str, Response]
+    required_scopes: tuple[str, ...]
+
+    def success(self) -> Response:
+        """The first documented 2xx response."""
+        for status, response in self.responses.items():
+            if status.startswith("2"):
+                return response
+        raise LookupError(f"{self.operation_id} documents no 2xx response")
+
+
+def resolve(doc: Mapping[str, Any], node: Any) -> Any:
+    """Follow local ``$ref``s (``#/...``) until a node that is not a reference.
+
+    Hand-written: the specs use only internal references, and the index needs single nodes, not
+    a whole resolved document, which is what the libraries at hand offer.
+    """
+    seen = 0
+    while isinstance(node, Mapping) and "$ref" in node:
+        target: Any = doc
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+        seen += 1
+        if seen > 32:
+            raise ValueError(f"reference cycle at {node!r}")
+    return node
+
+
+def _header_example(header: Mapping[str, Any]) -> Any:
+    schema = header.get("schema", {})
+    for value in (header.get("example"), schema.get("example"), schema.get("default")):
+        if value is not None:
+            return value
+    return None
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def index_operations(doc: Mapping[str, Any]) -> dict[str, Operation]:
+    """Every operation of ``doc`` by operationId."""
+    root_security = tuple(doc.get("security", ()))
+    out: dict[str, Operation] = {}
+    for path, item in doc.get("paths", {}).items():
+        for method in METHODS:
+            raw = item.get(method)
+            if raw is None:
+                continue
+            responses = {}
+            for status, response in raw.get("responses", {}).items():
+                response = resolve(doc, response)
+                content = response.get("content", {})
+                media = next(iter(content), None)
+                examples = {}
+                if media is not None:
+                    for name, example in content[media].get("examples", {}).items():
+                        examples[name] = resolve(doc, example).get("value")
+                headers = {
+                    name: _header_example(resolve(doc, header))
+                    for name, header in response.get("headers", {}).items()
+                }
+                responses[str(status)] = Response(str(status), examples, headers, media)
+            security = tuple(raw.get("security", root_security))
+            scopes = tuple(raw.get("x-required-scopes", ()))
+            out[raw["operationId"]] = Operation(
+                raw["operationId"], method.upper(), path, security, responses, scopes
+            )
+    return out

@@ -1,0 +1,56 @@
+"""Shared fixtures: the mock in-process (both connexion app kinds), reset before every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from mock_server.app import build_app
+from mock_server.config import Config
+from mock_server.runtime import Runtime, build_runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+CREDENTIALS = yaml.safe_load((ROOT / "specs" / "sandbox-credentials.yaml").read_text())
+
+
+class Mock:
+    """A running in-process mock: an HTTP client plus the runtime behind it."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.client = TestClient(build_app(runtime), raise_server_exceptions=False)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        return self.client.request(method, url, **kwargs)
+
+
+def make_mock(**overrides: Any) -> Mock:
+    return Mock(build_runtime(Config(jwt_secret="test-secret", **overrides)))
+
+
+@pytest.fixture(scope="session", params=["async", "flask"])
+def _session_mock(request: pytest.FixtureRequest) -> Mock:
+    return make_mock(app_kind=request.param)
+
+
+@pytest.fixture
+def mock(_session_mock: Mock) -> Iterator[Mock]:
+    """The mock under both app kinds, with state, limits and journal cleared."""
+    _session_mock.runtime.reset()
+    yield _session_mock
+
+
+@pytest.fixture(scope="session")
+def async_mock() -> Mock:
+    return make_mock(app_kind="async")
+
+
+@pytest.fixture
+def fresh(async_mock: Mock) -> Mock:
+    async_mock.runtime.reset()
+    return async_mock
