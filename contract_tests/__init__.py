@@ -1,1 +1,1 @@
-"""contract_tests."""
+"""Contract tests: schemathesis over every spec, against the in-process mock or a live endpoint."""

@@ -1,0 +1,43 @@
+# partner-contracts: `make mock` serves every partner API; `make test` is QA's one command.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+ARGS   ?=
+REPORTS := reports
+
+.PHONY: help setup mock lint test unit fuzz fuzz-deep contract bench clean
+
+help:
+	@echo "make mock       set up, then serve every partner API on http://$(HOST):$(PORT)"
+	@echo "make test       set up, then lint + unit/behaviour tests + fuzzing (JUnit in $(REPORTS)/)"
+	@echo "make lint       openapi-spec-validator + house rules + yamllint + ruff + mypy"
+	@echo "make fuzz-deep  many more fuzzing examples, for a longer hunt"
+	@echo "make contract PARTNER=<name> BASE_URL=https://...   the same suite against a live endpoint"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+mock: $(STAMP)
+	$(BIN)/python -m mock_server --host $(HOST) --port $(PORT) $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/yamllint -c .yamllint.yaml specs tests/fixtures
+	$(BIN)/python -m speclint specs
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy mock_server speclint
+
+test: lint $(STAMP)
+	@mkdir -p $(REPORTS)
+	$(BIN)/pytest --junitxml=$(REPORTS)/junit.xml
+
+clean:
+	rm -rf $(VENV) $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,72 @@
+"""Build the schemathesis configuration and schema for a target, in-process or live."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+
+from . import checks, vendor_rules  # noqa: F401  (registers our checks and hook)
+from .targets import Target, auth_config
+
+SEED = 20261123
+
+ALL_CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
+    "allow_header_conformance",
+]
+
+
+def max_examples(default: int) -> int:
+    """``FUZZ_EXAMPLES`` (set by ``make fuzz-deep``) raises the number of examples per operation."""
+    return int(os.environ.get("FUZZ_EXAMPLES", default))
+
+
+def config(
+    target: Target,
+    *,
+    live: bool = False,
+    base_url: str | None = None,
+    examples: int = 25,
+    rate_limit: str | None = None,
+) -> SchemathesisConfig:
+    data: dict[str, Any] = {
+        "seed": SEED,
+        "generation": {
+            "mode": "all",
+            "max-examples": max_examples(examples),
+            "deterministic": True,
+        },
+        # Response time is measured by `make bench`, never asserted: max_response_time stays unset.
+        "checks": {name: {"enabled": True} for name in ALL_CHECKS},
+        "phases": {"stateful": {"max-steps": 12}},
+    }
+    auth = auth_config(target, live)
+    if auth:
+        data["auth"] = {"openapi": auth}
+    if base_url:
+        data["base-url"] = base_url
+    if rate_limit:
+        data["rate-limit"] = rate_limit
+    return SchemathesisConfig.from_dict(data)
+
+
+def asgi_schema(target: Target, app: Any, **kwargs: Any) -> Any:
+    """The target's spec as connexion serves it, bound to the in-process app (ASGI transport)."""
+    prefix = target.profile.prefix
+    return schemathesis.openapi.from_asgi(
+        f"{prefix}/openapi.json", app, config=config(target, **kwargs)
+    )
