@@ -73,7 +73,7 @@ def build_app(runtime: Runtime) -> FrontDoor:
     for api in runtime.apis:
         app.add_api(
             api.doc,
-            base_path=api.base_path or "/",
+            base_path=api.base_path,
             resolver=_Resolver(runtime, api, kind),
             name=api.name,
         )

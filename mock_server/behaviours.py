@@ -8,13 +8,18 @@ success example, so what the mock answers always has the documented shape.
 from __future__ import annotations
 
 import copy
+import hmac
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from .auth import Principal
+from .auth import Principal, issue_jwt
+from .problems import Problem, Rejection
 from .runtime import Api, Runtime
 from .specindex import Operation
+from .validation import csv_problems
 
 
 @dataclass(frozen=True)
@@ -83,3 +88,233 @@ def ingest(call: Call) -> Result:
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, fresh)
     return success(call.operation)
+
+
+# --- resources: create, read, list, update -------------------------------------------------
+#
+# A resource is stored as the request's fields plus what the mock generates (id, timestamps).
+# Every answer starts from the operation's own success example and takes from the resource
+# only the keys that example has, so it always keeps the documented shape.
+
+
+def _overlay(example: Any, resource: Mapping[str, Any]) -> Any:
+    if not isinstance(example, dict):
+        return example
+    return {key: resource.get(key, value) for key, value in example.items()}
+
+
+def _now(call: Call) -> str:
+    return datetime.fromtimestamp(call.runtime.clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _credential(call: Call) -> Mapping[str, Any]:
+    name = call.principal.credential
+    return next((c for c in call.api.credentials if c.get("name") == name), {})
+
+
+def _check_owner(call: Call) -> None:
+    """``owner: {param, credential}``: the path parameter must name the caller's own resource."""
+    owner = call.spec.get("owner")
+    if owner is None:
+        return
+    wanted = _credential(call).get(owner["credential"])
+    if wanted is None or str(call.params.get(owner["param"])) != str(wanted):
+        raise Rejection("not_found")
+
+
+def _check_known(call: Call, body: Mapping[str, Any]) -> None:
+    """``known: {field: [values]}``: references to things the sandbox has (else not_found)."""
+    for field, values in call.spec.get("known", {}).items():
+        if field in body and str(body[field]) not in {str(v) for v in values}:
+            raise Rejection(
+                call.spec.get("unknown_situation", "not_found"),
+                problems=[
+                    Problem(
+                        "body", (field,), "known", f"no {field} {body[field]}", {"field": field}
+                    )
+                ],
+            )
+
+
+def _read_upload(value: Any) -> bytes:
+    """An uploaded file's bytes under either app kind (Starlette UploadFile or werkzeug
+    FileStorage)."""
+    handle = getattr(value, "file", value)
+    if hasattr(handle, "seek"):
+        handle.seek(0)
+    data = handle.read() if hasattr(handle, "read") else value
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
+def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``derive: {"/a/b": {rows_of: field}}``: values computed from the request (CSV rows)."""
+    out: dict[str, Any] = {}
+    for pointer, rule in call.spec.get("derive", {}).items():
+        if "rows_of" in rule and rule["rows_of"] in body:
+            lines = _read_upload(body[rule["rows_of"]]).decode("utf-8", "replace").splitlines()
+            rows = [line for line in lines[1 if rule.get("header", True) else 0 :] if line.strip()]
+            out[pointer] = len(rows)
+    return out
+
+
+def _set_pointer(target: dict[str, Any], pointer: str, value: Any) -> None:
+    parts = [p for p in pointer.split("/") if p]
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def _request_fields(call: Call) -> dict[str, Any]:
+    """The request body's fields; for multipart bodies connexion passes files separately."""
+    body = call.params.get("body")
+    fields = dict(body) if isinstance(body, dict) else {}
+    for name, value in call.params.items():
+        if hasattr(value, "read") or hasattr(value, "file"):
+            fields[name] = value
+    return fields
+
+
+@action("create")
+def create(call: Call) -> Result:
+    """Store a new resource. Parameters: ``collection``; ``id`` (the field, or fields, that
+    carry the new id; default ``id``); ``known``; ``derive``; ``debit`` (see :func:`debit`);
+    ``timestamps`` (fields set to now)."""
+    fields = _request_fields(call)
+    problems = [
+        problem
+        for name, rule in call.operation.upload_rules.items()
+        if name in fields
+        for problem in csv_problems(name, _read_upload(fields[name]), rule)
+    ]
+    if problems:
+        raise Rejection("validation", problems=problems)
+    _check_known(call, fields)
+    if "debit" in call.spec:
+        debit(call, call.spec["debit"])
+    example, status = success(call.operation)
+    id_fields = call.spec.get("id", ["id"])
+    id_fields = [id_fields] if isinstance(id_fields, str) else id_fields
+    resource: dict[str, Any] = {**(example if isinstance(example, dict) else {}), **fields}
+    new_id = str(uuid.uuid4())
+    for field in id_fields:
+        resource[field] = new_id
+    for field in call.spec.get("timestamps", ["created_at"]):
+        resource[field] = _now(call)
+    for pointer, value in _derived(call, fields).items():
+        _set_pointer(resource, pointer, value)
+    for key, value in list(resource.items()):
+        if not isinstance(value, str | int | float | bool | dict | list | type(None)):
+            resource[key] = None if key not in (example or {}) else example[key]
+    call.runtime.store.put(call.principal.namespace, call.spec["collection"], new_id, resource)
+    for listener in call.runtime.extras.get("ingested", []):
+        listener(call, [resource])
+    return _overlay(example, resource), status
+
+
+@action("get")
+def get(call: Call) -> Result:
+    """Read a stored resource. Parameters: ``collection``; ``param`` (path parameter holding the
+    id); optional ``owner``."""
+    _check_owner(call)
+    example, status = success(call.operation)
+    key = str(call.params.get(call.spec["param"]))
+    resource = call.runtime.store.get(call.principal.namespace, call.spec["collection"], key)
+    if resource is None:
+        if call.spec.get("singleton"):
+            return example, status
+        raise Rejection("not_found")
+    return _overlay(example, resource), status
+
+
+@action("update")
+def update(call: Call) -> Result:
+    """Merge the body into a stored resource (created from the success example on first use).
+    Parameters: ``collection``, ``param``, optional ``owner``."""
+    _check_owner(call)
+    example, status = success(call.operation)
+    key = str(call.params.get(call.spec["param"]))
+    namespace, collection = call.principal.namespace, call.spec["collection"]
+    current = call.runtime.store.get(namespace, collection, key) or dict(example or {})
+    updated = {**current, **_request_fields(call)}
+    call.runtime.store.put(namespace, collection, key, updated)
+    return _overlay(example, updated), status
+
+
+@action("list")
+def list_resources(call: Call) -> Result:
+    """A filtered, ordered page of a collection. Parameters: ``collection``; ``filters``
+    ({query param: field}); ``page``/``size`` (query param names); ``order_by``/``order``
+    (query param names or fixed values); ``envelope`` ({items, page, size, total, pages}: the
+    response's field names)."""
+    example, status = success(call.operation)
+    spec = call.spec
+    items = call.runtime.store.items(call.principal.namespace, spec["collection"])
+    for param, field in spec.get("filters", {}).items():
+        wanted = call.params.get(param)
+        if wanted is not None:
+            items = [i for i in items if str(i.get(field)) == str(wanted)]
+    order_by = call.params.get(spec.get("order_by_param", ""), spec.get("order_by", "created_at"))
+    descending = call.params.get(spec.get("order_param", ""), spec.get("order", "desc")) == "desc"
+    indexed = list(enumerate(items))  # insertion order breaks ties, newest last
+    indexed.sort(key=lambda pair: (str(pair[1].get(order_by, "")), pair[0]), reverse=descending)
+    items = [item for _, item in indexed]
+    names = spec["envelope"]
+    page = int(call.params.get(spec["page"], 1))
+    size = int(call.params.get(spec["size"], spec.get("default_size", 20)))
+    total = len(items)
+    body = dict(example)
+    template = (example.get(names["items"]) or [{}])[0]
+    body[names["items"]] = [_overlay(template, i) for i in items[(page - 1) * size : page * size]]
+    body[names["page"]], body[names["size"]], body[names["total"]] = page, size, total
+    body[names["pages"]] = (total + size - 1) // size
+    return body, status
+
+
+# --- credentials and money ---------------------------------------------------------------
+
+
+@action("login")
+def login(call: Call) -> Result:
+    """Exchange sandbox credentials for a JWT the mock itself signs. Parameters: ``match``
+    ({body field: credential field}); ``token`` and ``expires_in`` (response fields)."""
+    body = call.params.get("body") or {}
+    found = None
+    for credential in call.api.credentials:
+        checks = [
+            hmac.compare_digest(str(body.get(f, "")).encode(), str(credential.get(c, "")).encode())
+            for f, c in call.spec["match"].items()
+        ]
+        if all(checks) and all(credential.get(c) for c in call.spec["match"].values()):
+            found = credential
+    if found is None:
+        raise Rejection(call.spec.get("refused", "invalid_credential"))
+    example, status = success(call.operation)
+    ttl = call.runtime.config.jwt_ttl
+    token = issue_jwt(str(found["name"]), call.runtime.config.jwt_secret, call.runtime.clock(), ttl)
+    return {**example, call.spec["token"]: token, call.spec["expires_in"]: ttl}, status
+
+
+def _balance(call: Call, spec: Mapping[str, Any]) -> float:
+    stored = call.runtime.store.get(call.principal.namespace, "ledger", spec["ledger"])
+    if stored is not None:
+        return float(stored["value"])
+    return float(_credential(call).get(spec.get("initial_from", spec["ledger"]), 0))
+
+
+def debit(call: Call, spec: Mapping[str, Any]) -> None:
+    """Take ``amount`` from the caller's ledger, or refuse with ``refused`` (the situation) when
+    the balance is too low. The ledger starts at the credential's ``initial_from`` field."""
+    balance = _balance(call, spec)
+    amount = float(spec["amount"])
+    if balance < amount:
+        raise Rejection(spec["refused"], params={"balance": f"{balance:.2f}"})
+    call.runtime.store.put(
+        call.principal.namespace, "ledger", spec["ledger"], {"value": balance - amount}
+    )
+
+
+@action("balance")
+def balance(call: Call) -> Result:
+    """The caller's ledger in the success example's ``field``."""
+    example, status = success(call.operation)
+    return {**example, call.spec["field"]: round(_balance(call, call.spec), 2)}, status

@@ -29,6 +29,16 @@ class Config:
     max_namespaces: int = 1000
     max_items: int = 10_000
     log_level: str = "warning"
+    # callbacks (mock_server/callbacks.py, egress.py)
+    callback_allow: tuple[str, ...] = ("127.0.0.0/8", "::1", "localhost")  # networks, host names
+    callback_ca_file: Path | None = None  # trusted besides the system CAs
+    callback_delay: float = 1.0  # seconds of "processing" before the first attempt
+    callback_backoff: float = 1.0  # retry n waits backoff * 2**(n-1)
+    callback_retries: int = 3
+    callback_timeout: float = 5.0
+    callback_journal_size: int = 500
+    callback_queue_size: int = 1000
+    callback_workers: int = 4
 
 
 ENV = {  # environment variable -> (field, parser)
@@ -65,6 +75,19 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     )
     parser.add_argument("--journal-size", type=int, default=Config.journal_size)
     parser.add_argument("--log-level", default=environ.get("MOCK_LOG_LEVEL", "warning"))
+    parser.add_argument(
+        "--callback-allow",
+        action="append",
+        metavar="HOST|NETWORK",
+        help="host name (*.example.com) or network callbacks may reach (repeatable; replaces "
+        "the default: loopback only)",
+    )
+    parser.add_argument(
+        "--callback-ca-file", type=Path, help="a CA (PEM) trusted for callback receivers"
+    )
+    parser.add_argument("--callback-delay", type=float, default=Config.callback_delay)
+    parser.add_argument("--callback-backoff", type=float, default=Config.callback_backoff)
+    parser.add_argument("--callback-timeout", type=float, default=Config.callback_timeout)
     args = parser.parse_args(list(argv))
     overrides = dict(item.split("=", 1) for item in args.rate_limit)
     kwargs: dict[str, object] = {
@@ -76,7 +99,14 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "rate_limit_overrides": overrides,
         "journal_size": args.journal_size,
         "log_level": args.log_level,
+        "callback_delay": args.callback_delay,
+        "callback_backoff": args.callback_backoff,
+        "callback_timeout": args.callback_timeout,
     }
+    if args.callback_allow:
+        kwargs["callback_allow"] = tuple(args.callback_allow)
+    if args.callback_ca_file:
+        kwargs["callback_ca_file"] = args.callback_ca_file.resolve()
     if args.specs_dir:
         kwargs["specs_dir"] = Path(args.specs_dir).resolve()
     if args.credentials:

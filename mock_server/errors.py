@@ -67,6 +67,9 @@ def respond(runtime: Runtime, scope: MutableMapping[str, Any], exc: Exception) -
         return ConnexionResponse(
             status_code=status, body=json.dumps(body), content_type="application/json"
         )
+    if rejection.situation == "method_not_allowed":
+        # Starlette lists only the first matching route's methods; the spec knows them all.
+        rejection.headers["Allow"] = ", ".join(api.allowed_methods(scope.get("path", "")))
     trace_id = uuid.uuid4().hex
     timestamp = datetime.now(UTC).isoformat()
     rendered = render_rejection(api.profile, rejection, trace_id, timestamp)

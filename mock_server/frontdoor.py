@@ -13,7 +13,7 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import context
+from . import callbacks, context
 from .errors import respond
 from .journal import redact_body, redact_headers
 from .problems import Rejection
@@ -31,6 +31,7 @@ class FrontDoor:
             ("GET", "/requests"): self._requests,
             ("POST", "/reset"): self._reset,
             ("GET", "/apis"): self._apis,
+            ("GET", "/callbacks"): self._callbacks,
         }
         self.secret_headers = frozenset().union(*(a.secret_headers for a in runtime.apis))
 
@@ -135,6 +136,9 @@ class FrontDoor:
     def _reset(self, query: QueryParams) -> tuple[int, Any]:
         self.runtime.reset()
         return 200, {"reset": True}
+
+    def _callbacks(self, query: QueryParams) -> tuple[int, Any]:
+        return callbacks.journal_route(self.runtime, query)
 
     def _apis(self, query: QueryParams) -> tuple[int, Any]:
         return 200, {

@@ -14,9 +14,9 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import context
-from .auth import authenticate
+from .auth import ANONYMOUS, authenticate
 from .problems import Rejection
-from .runtime import Runtime
+from .runtime import Api, Runtime
 from .selection import parse_preference, select
 
 ROUTING = "connexion_routing"
@@ -39,44 +39,60 @@ class Gate:
         ctx.api, ctx.operation = api.name, op_id
         headers = Headers(scope=scope)
         query = QueryParams(scope.get("query_string", b""))
-        ctx.principal = authenticate(
-            requirements=operation.security,
-            required_scopes=operation.required_scopes,
-            schemes=api.schemes,
-            rules=api.profile.auth,
-            headers=headers,
-            query=query,
-            credentials=api.credentials,
-            jwt_secret=self.runtime.config.jwt_secret,
-            now=self.runtime.clock(),
-        )
-        identity = ctx.principal.credential
-        decision = self.runtime.limiter.take(api.name, op_id, identity)
-        if decision is not None:
-            names = api.profile.rate_limit_headers
-            for key, value in (
-                ("limit", decision.limit),
-                ("remaining", decision.remaining),
-                ("reset", decision.reset_after),
-            ):
-                if key in names:
-                    ctx.response_headers[names[key]] = str(value)
-            if not decision.allowed:
-                raise Rejection(
-                    "rate_limited", headers={"Retry-After": str(max(1, decision.reset_after))}
-                )
+        try:
+            ctx.principal = authenticate(
+                requirements=operation.security,
+                required_scopes=operation.required_scopes,
+                schemes=api.schemes,
+                rules=api.profile.auth,
+                headers=headers,
+                query=query,
+                credentials=api.credentials,
+                jwt_secret=self.runtime.config.jwt_secret,
+                now=self.runtime.clock(),
+            )
+        except Rejection:
+            # A refused caller still spends from (and is told) a budget: its client address's.
+            self._limit(api, op_id, _client(scope), ctx)
+            raise
+        anonymous = ctx.principal is ANONYMOUS
+        self._limit(api, op_id, _client(scope) if anonymous else ctx.principal.credential, ctx)
         preference = parse_preference(headers.get("prefer"), query)
         if preference is not None:
             selected = select(operation, preference)
             extra = {
                 name: str(value)
                 for name, value in selected.response.headers.items()
-                if value is not None
+                if value is not None and name not in ctx.response_headers
             }
             await _send_json(send, selected.status, selected.body, extra)
             return
         scope.setdefault("extensions", {}).setdefault("connexion_context", {})[context.KEY] = ctx
         await self.app(scope, receive, send)
+
+    def _limit(self, api: Api, op_id: str, identity: str, ctx: context.RequestContext) -> None:
+        """Take a rate-limit token; set the profile's rate-limit headers; refuse when spent."""
+        decision = self.runtime.limiter.take(api.name, op_id, identity)
+        if decision is None:
+            return
+        values = {
+            "limit": decision.limit,
+            "remaining": decision.remaining,
+            "reset": decision.reset_after,
+            "reset_epoch": int(self.runtime.clock()) + decision.reset_after,
+        }
+        for key, header in api.profile.rate_limit_headers.items():
+            ctx.response_headers[header] = str(values[key])
+        if not decision.allowed:
+            retry = str(max(1, decision.reset_after))
+            raise Rejection(
+                "rate_limited", headers={"Retry-After": retry}, params={"retry_after": retry}
+            )
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client") or ("unknown", 0)
+    return f"client:{client[0]}"
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:

@@ -29,6 +29,9 @@ DEFAULT_STATUS = {
     "internal": 500,
 }
 
+# Situations a profile may word on their own, else worded as another.
+ALIASES = {"path_validation": "validation"}
+
 
 @dataclass(frozen=True)
 class Situation:
@@ -68,6 +71,7 @@ class Profile:
     prefix: str
     error_template: Any
     path_style: str
+    root_name: str
     messages: Mapping[str, str]
     situations: Mapping[str, Situation]
     auth: tuple[AuthRule, ...]
@@ -81,6 +85,8 @@ class Profile:
         """The profile's entry for ``name``; an unlisted one keeps its default status."""
         if name in self.situations:
             return self.situations[name]
+        if name in ALIASES:
+            return self.situation(ALIASES[name])
         fallback = self.situations.get("internal")
         status = DEFAULT_STATUS.get(name, 500)
         return Situation(status, fallback.message if fallback else name, None)
@@ -113,6 +119,7 @@ def load_profile(path: Path) -> Profile:
         prefix=raw["prefix"].rstrip("/"),
         error_template=error["template"],
         path_style=error.get("path_style", "brackets"),
+        root_name=str(error.get("root_name", "body")),
         messages=error.get("messages", {}),
         situations={k: _situation(v) for k, v in raw.get("situations", {}).items()},
         auth=auth,

@@ -43,12 +43,13 @@ def render_rejection(
 ) -> Rendered:
     situation = profile.situation(rejection.situation)
     status = rejection.status or situation.status
-    params = {**rejection.params, "status": status}
-    message = fill(rejection.message or situation.message, params)
     fields = [
-        (format_path(p.path, profile.path_style), problem_message(profile, p))
+        (format_path(p.path, profile.path_style) or profile.root_name, problem_message(profile, p))
         for p in rejection.problems
     ]
+    problems_text = "; ".join(f"{f}: {m}" if f else m for f, m in fields)
+    params = {**rejection.params, "status": status, "problems_text": problems_text}
+    message = fill(rejection.message or situation.message, params)
     values = {
         "message": message,
         "code": rejection.code or situation.code,

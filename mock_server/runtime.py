@@ -5,19 +5,23 @@ Built once from a :class:`~mock_server.config.Config`; every adapter gets it pas
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
+from . import callbacks
 from .config import Config
+from .egress import Scheduler
 from .journal import Journal
 from .profile import Profile, RateRule, load_profile
 from .ratelimit import RateLimiter
-from .specindex import Operation, index_operations, load_spec
+from .specindex import Operation, index_operations, load_spec, path_methods
 from .store import MemoryStore, Store
 
 
@@ -28,6 +32,7 @@ class Api:
     operations: Mapping[str, Operation]
     base_path: str  # where this API is mounted ("" at the root)
     credentials: list[dict[str, Any]]
+    path_methods: list[tuple[re.Pattern[str], tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -36,6 +41,14 @@ class Api:
     @property
     def schemes(self) -> Mapping[str, Mapping[str, Any]]:
         return self.doc.get("components", {}).get("securitySchemes", {})  # type: ignore[no-any-return]
+
+    def allowed_methods(self, path: str) -> tuple[str, ...]:
+        """The methods the spec documents on ``path`` (relative to the API's base path)."""
+        relative = path[len(self.base_path) :] or "/"
+        for pattern, methods in self.path_methods:
+            if pattern.match(relative):
+                return methods
+        return ()
 
     @property
     def secret_headers(self) -> frozenset[str]:
@@ -79,6 +92,16 @@ class Runtime:
         self.store.clear()
         self.limiter.reset()
         self.journal.clear()
+        for hook in self.extras.get("reset", []):
+            hook()
+
+
+UNREACHABLE_LIMIT = "1000000000/second"
+
+
+def server_path(doc: Mapping[str, Any]) -> str:
+    servers = doc.get("servers") or [{"url": ""}]
+    return str(urlsplit(str(servers[0].get("url", ""))).path).rstrip("/")
 
 
 def profile_paths(config: Config) -> list[Path]:
@@ -92,24 +115,38 @@ def profile_paths(config: Config) -> list[Path]:
     return profiles
 
 
-def build_runtime(config: Config, clock: Callable[[], float] = time.time) -> Runtime:
+def build_runtime(
+    config: Config, clock: Callable[[], float] = time.time, scheduler: Scheduler | None = None
+) -> Runtime:
+    """``scheduler``: where background work (callbacks) runs; a worker thread by default."""
     creds = yaml.safe_load(config.credentials.read_text(encoding="utf-8")) or {}
     apis = []
     for path in profile_paths(config):
         profile = load_profile(path)
         doc = load_spec(profile.spec_path)
-        base = "" if config.spec is not None else profile.prefix
+        # One spec alone is served at its own server path (Zipteams: /api/v1), so a partner
+        # swaps only scheme and host; all specs together are each served under their prefix.
+        base = server_path(doc) if config.spec is not None else profile.prefix
         apis.append(
-            Api(profile, doc, index_operations(doc), base, list(creds.get(profile.name, [])))
+            Api(
+                profile,
+                doc,
+                index_operations(doc),
+                base,
+                list(creds.get(profile.name, [])),
+                path_methods(doc),
+            )
         )
+    # Disabled limits are unreachable ones, so documented rate-limit headers still come out.
     rules: dict[str, list[RateRule]] = {}
-    if config.rate_limits:
-        for api in apis:
-            override = config.rate_limit_overrides.get(api.name)
-            rules[api.name] = [
-                replace(r, limit=override) if override else r for r in api.profile.rate_limits
-            ]
-    return Runtime(
+    for api in apis:
+        override = config.rate_limit_overrides.get(api.name)
+        if not config.rate_limits:
+            override = UNREACHABLE_LIMIT
+        rules[api.name] = [
+            replace(r, limit=override) if override else r for r in api.profile.rate_limits
+        ]
+    runtime = Runtime(
         config=config,
         apis=apis,
         store=MemoryStore(config.max_namespaces, config.max_items),
@@ -117,3 +154,5 @@ def build_runtime(config: Config, clock: Callable[[], float] = time.time) -> Run
         journal=Journal(config.journal_size),
         clock=clock,
     )
+    callbacks.install(runtime, scheduler)
+    return runtime

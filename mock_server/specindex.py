@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ class Operation:
     security: tuple[Mapping[str, list[str]], ...]
     responses: Mapping[str, Response]
     required_scopes: tuple[str, ...]
+    upload_rules: Mapping[str, Mapping[str, Any]]  # form field -> its x-csv-rows rule
 
     def success(self) -> Response:
         """The first documented 2xx response."""
@@ -53,6 +55,27 @@ def resolve(doc: Mapping[str, Any], node: Any) -> Any:
         if seen > 32:
             raise ValueError(f"reference cycle at {node!r}")
     return node
+
+
+def path_methods(doc: Mapping[str, Any]) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+    """Each path template as a regex, with the methods the spec documents on it."""
+    out = []
+    for path, item in doc.get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"
+        out.append((re.compile(pattern), tuple(m.upper() for m in METHODS if m in item)))
+    return out
+
+
+def _uploads(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[str, Any]:
+    body = resolve(doc, operation.get("requestBody", {}))
+    rules = {}
+    for media in body.get("content", {}).values():
+        schema = resolve(doc, media.get("schema", {}))
+        for name, prop in schema.get("properties", {}).items():
+            rule = resolve(doc, prop).get("x-csv-rows")
+            if rule:
+                rules[name] = rule
+    return rules
 
 
 def _header_example(header: Mapping[str, Any]) -> Any:
@@ -94,6 +117,12 @@ def index_operations(doc: Mapping[str, Any]) -> dict[str, Operation]:
             security = tuple(raw.get("security", root_security))
             scopes = tuple(raw.get("x-required-scopes", ()))
             out[raw["operationId"]] = Operation(
-                raw["operationId"], method.upper(), path, security, responses, scopes
+                raw["operationId"],
+                method.upper(),
+                path,
+                security,
+                responses,
+                scopes,
+                _uploads(doc, raw),
             )
     return out

@@ -83,6 +83,30 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
+def csv_problems(field: str, data: bytes, rule: Mapping[str, Any]) -> list[Problem]:
+    """``x-csv-rows``: problems of an uploaded CSV (first bad row, or too few rows)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return [
+            Problem("body", (field,), "x-csv-rows", "File is not UTF-8 text.", {"field": field})
+        ]
+    rows = [line.split(",")[0].strip() for line in text.splitlines() if line.strip()]
+    if rows and rows[0] == rule.get("header"):
+        rows = rows[1:]
+    pattern = re.compile(rule.get("pattern", ".*"))
+    for number, cell in enumerate(rows, start=1):
+        if not pattern.search(cell):
+            message = f"Row {number}: {cell} does not match {rule.get('pattern')}."
+            return [
+                Problem("body", (field,), "x-csv-rows", message, {"field": field, "row": number})
+            ]
+    if len(rows) < int(rule.get("min_rows", 0)):
+        message = f"The file has {len(rows)} rows; at least {rule.get('min_rows')} needed."
+        return [Problem("body", (field,), "x-csv-rows", message, {"field": field})]
+    return []
+
+
 RequestValidator = jsonschema.validators.extend(
     OAS30WriteValidator, {"x-after": _after, "x-unique-by": _unique_by}
 )
@@ -223,7 +247,8 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
                 raw = sources[location].get(key)
                 problems.extend(self._check(location, param, raw))
         if problems:
-            raise Rejection("validation", problems=problems)
+            only_path = all(p.location == "path" for p in problems)
+            raise Rejection("path_validation" if only_path else "validation", problems=problems)
 
     def _check(self, location: str, param: Mapping[str, Any], raw: Any) -> list[Problem]:
         name = param["name"]
