@@ -42,6 +42,7 @@ def config(
     base_url: str | None = None,
     examples: int = 25,
     rate_limit: str | None = None,
+    read_only: bool = False,
 ) -> SchemathesisConfig:
     data: dict[str, Any] = {
         "seed": SEED,
@@ -52,8 +53,16 @@ def config(
         },
         # Response time is measured by `make bench`, never asserted: max_response_time stays unset.
         "checks": {name: {"enabled": True} for name in ALL_CHECKS},
-        "phases": {"stateful": {"max-steps": 12}},
+        # The specs declare their links. Link inference ("dependency-analysis") invents one from
+        # a nullable `campaign_id` in a message to the campaign read, then calls
+        # /campaigns/None: an invalid request it counts as valid. So inference is off.
+        "phases": {"stateful": {"max-steps": 12, "inference": {"algorithms": []}}},
     }
+    if read_only:
+        # Read-only runs against a partner's real endpoint must send no unsafe method at all;
+        # unsupported_method probes every path with POST/PUT/DELETE, so it is off there.
+        data["checks"]["unsupported_method"] = {"enabled": False}
+        data["phases"]["coverage"] = {"unexpected-methods": []}
     auth = auth_config(target, live)
     if auth:
         data["auth"] = {"openapi": auth}

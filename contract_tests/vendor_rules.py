@@ -1,4 +1,5 @@
-"""Make *positive* generated bodies obey the specs' vendor rules (``x-after``, ``x-unique-by``).
+"""Make *positive* generated bodies obey the specs' vendor rules (``x-after``, ``x-unique-by``,
+``x-csv-rows``).
 
 JSON Schema cannot express "end after start" or "ids unique within the batch", so schemathesis'
 positive generation produces bodies the docs call invalid; the mock (rightly) refuses them and
@@ -16,7 +17,7 @@ from typing import Any
 import schemathesis
 from connexion.json_schema import resolve_refs
 
-from mock_server.validation import compiled
+from mock_server.validation import compiled, csv_problems
 
 VENDOR_KEYWORDS = {"x-after", "x-unique-by"}
 
@@ -38,6 +39,20 @@ def body_schema(
     operation = resolved.get("paths", {}).get(path, {}).get(method.lower(), {})
     content = operation.get("requestBody", {}).get("content", {})
     return content.get(media, {}).get("schema")  # type: ignore[no-any-return]
+
+
+def repair_uploads(schema: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """Replace an uploaded CSV that breaks its ``x-csv-rows`` rule with the rule's example."""
+    body = dict(body)
+    for name, prop in schema.get("properties", {}).items():
+        rule = prop.get("x-csv-rows")
+        value = body.get(name)
+        if not rule or value is None:
+            continue
+        data = value if isinstance(value, bytes) else str(value).encode()
+        if csv_problems(name, data, rule):
+            body[name] = f"{rule.get('header', '')}\n{rule['example']}\n"
+    return body
 
 
 def repair(schema: dict[str, Any], body: Any) -> Any:
@@ -81,4 +96,6 @@ def map_case(context: Any, case: Any) -> Any:
     )
     if schema is not None:
         case.body = repair(schema, case.body)
+        if isinstance(case.body, dict):
+            case.body = repair_uploads(schema, case.body)
     return case
