@@ -39,5 +39,19 @@ test: lint $(STAMP)
 	@mkdir -p $(REPORTS)
 	$(BIN)/pytest --junitxml=$(REPORTS)/junit.xml
 
+fuzz-deep: $(STAMP)
+	@mkdir -p $(REPORTS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-400} $(BIN)/pytest contract_tests/test_fuzz_mock.py \
+		--junitxml=$(REPORTS)/fuzz-deep.xml --timeout=3600
+
+# The same suite against a live endpoint. Read-only unless ALLOW_WRITES=1; credentials from
+# CONTRACT_<PARTNER>_<SCHEME> (README, "Live endpoints").
+contract: $(STAMP)
+	@test -n "$(PARTNER)" -a -n "$(BASE_URL)" || \
+		{ echo "usage: make contract PARTNER=<zipteams|ziett|360dialog|voice> BASE_URL=https://..."; exit 2; }
+	@mkdir -p $(REPORTS)
+	PARTNER=$(PARTNER) BASE_URL=$(BASE_URL) $(BIN)/pytest contract_tests/test_live.py \
+		--junitxml=$(REPORTS)/contract-$(PARTNER).xml -rA
+
 clean:
 	rm -rf $(VENV) $(REPORTS) .pytest_cache .mypy_cache .ruff_cache .hypothesis

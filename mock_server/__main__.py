@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import uvicorn
 import yaml
 
-from .app import build_app
 from .config import Config, from_sources
 from .runtime import Runtime, build_runtime
 
@@ -26,7 +26,7 @@ def banner(runtime: Runtime, config: Config) -> str:
         ]
         for cred in api.credentials:
             shown = {k: v for k, v in cred.items() if k != "name"}
-            flow = yaml.safe_dump(shown, default_flow_style=True).strip()
+            flow = yaml.safe_dump(shown, default_flow_style=True, width=10_000).strip()
             lines.append(f"    sandbox  : {cred.get('name')}: {flow}")
         lines.append("")
     lines += [
@@ -38,6 +38,11 @@ def banner(runtime: Runtime, config: Config) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # connexion imports starlette's test client at start-up, which warns about httpx; the
+    # warning is about connexion's imports, not about anything a partner can act on.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from .app import build_app  # after the filter: importing connexion is what warns
+
     config = from_sources(sys.argv[1:] if argv is None else argv, os.environ)
     runtime = build_runtime(config)
     app = build_app(runtime)

@@ -83,6 +83,8 @@ def _header_example(header: Mapping[str, Any]) -> Any:
     for value in (header.get("example"), schema.get("example"), schema.get("default")):
         if value is not None:
             return value
+    if schema.get("type") in {"integer", "number"}:  # e.g. Retry-After with no example
+        return max(1, int(schema.get("minimum", 1)))
     return None
 
 
