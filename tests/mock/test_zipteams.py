@@ -101,6 +101,16 @@ def test_every_problem_is_reported_once_in_docs_path_style(mock: Mock) -> None:
         ),
         ({"data": [{**item(), "metadata": {"a": {"nested": 1}}}]}, "data[0].metadata.a"),
         ({}, "data"),
+        ({"data": [{**item(), "agent": {"id": "a", "email": "a@b"}}]}, "data[0].agent.email"),
+        (
+            {"data": [{**item(), "customer": {"id": "c", "email": "a b@c.com"}}]},
+            "data[0].customer.email",
+        ),
+        (
+            {"data": [item(recording_url="https://exa mple.com/x.mp3")]},
+            "data[0].call.recording_url",
+        ),
+        ({"data": [item(start_time="2023-02-30T10:00:00Z")]}, "data[0].call.start_time"),
     ],
     ids=[
         "empty",
@@ -111,6 +121,10 @@ def test_every_problem_is_reported_once_in_docs_path_style(mock: Mock) -> None:
         "11-custom-fields",
         "metadata-object",
         "no-data",
+        "email-no-dot",
+        "email-space",
+        "uri-space",
+        "date-feb-30",
     ],
 )
 def test_documented_constraints_are_enforced(mock: Mock, body: dict[str, Any], field: str) -> None:
