@@ -76,6 +76,20 @@ def success_example(spec: SpecContext) -> Iterator[Finding]:
 
 
 @spec_rule
+def request_example(spec: SpecContext) -> Iterator[Finding]:
+    """Every request body has a named example, so clients and the fuzzer start from a real one."""
+    for op in operations(spec.doc):
+        if "requestBody" not in op.node:
+            continue
+        found = resolve(spec.doc, ptr(op.pointer, "requestBody"), op.node["requestBody"])
+        if found is None or not has_named_example(spec, as_dict(found.node)):
+            yield spec.finding(
+                ptr(op.pointer, "requestBody"),
+                "request body has no named example (content.<media>.examples.<name>.value)",
+            )
+
+
+@spec_rule
 def named_examples(spec: SpecContext) -> Iterator[Finding]:
     """Request bodies and responses use named ``examples: {name: {summary, value}}`` only."""
     for site in body_media_types(spec.doc):  # parameters and headers may use bare `example`

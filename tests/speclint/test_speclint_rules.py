@@ -117,6 +117,13 @@ def test_missing_success_example(spec: Spec, lint_specs: LintSpecs) -> None:
     assert_finding(lint_specs(spec), FILE, STATUS + "/responses", "no 2xx response")
 
 
+def test_missing_request_example(spec: Spec, lint_specs: LintSpecs) -> None:
+    del spec["paths"]["/v1/widgets"]["post"]["requestBody"]["content"]["application/json"][
+        "examples"
+    ]
+    assert_finding(lint_specs(spec), FILE, CREATE + "/requestBody", "no named example")
+
+
 def test_bare_example_on_body(spec: Spec, lint_specs: LintSpecs) -> None:
     media = spec["paths"]["/v1/status"]["get"]["responses"]["200"]["content"]["application/json"]
     media["example"] = {"ok": True}
