@@ -245,6 +245,41 @@ def test_processed_call_is_posted_back_as_the_spec_declares(harness: Harness) ->
     )
 
 
+ZIETT = yaml.safe_load((ROOT / "specs" / "ziett.yaml").read_text())
+ZIETT_KEY = {"X-API-Key": "zt_test_ziett_key_0001"}
+
+
+@pytest.mark.parametrize(
+    ("to", "status", "error_code"),
+    [
+        ("+14155550123", "delivered", None),
+        ("+15005550001", "failed", "DESTINATION_UNREACHABLE"),  # failure on demand (profile)
+    ],
+)
+def test_ziett_delivery_status_webhook_rides_the_same_machinery(
+    harness: Harness, to: str, status: str, error_code: str | None
+) -> None:
+    message = {"to": to, "channel": "sms", "body": "hi", "callback_url": harness.receiver.url()}
+    r = harness.mock.request("POST", "/ziett/c/v1/messages", json=message, headers=ZIETT_KEY)
+    assert r.status_code == 202, r.text
+    harness.scheduler.run()
+    [request] = harness.receiver.received
+    assert request["body"] == {
+        "message_id": r.json()["id"],
+        "campaign_id": None,
+        "status": status,
+        "error_code": error_code,
+        "timestamp": utc_stamp(START + Config.callback_delay),
+    }
+    assert spec_errors(ZIETT, "sendMessage", "deliveryStatus", request["body"]) == []
+    [entry] = harness.journal()
+    assert (entry["api"], entry["callback"], entry["state"]) == (
+        "ziett",
+        "deliveryStatus",
+        "delivered",
+    )
+
+
 def test_items_without_callback_url_get_no_callback(harness: Harness) -> None:
     harness.post(item("no-url"))
     harness.scheduler.run()
