@@ -19,7 +19,7 @@ from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
 from .runtime import Api, Runtime
 from .specindex import Operation
-from .validation import csv_problems
+from .validation import csv_rows
 
 
 @dataclass(frozen=True)
@@ -147,13 +147,18 @@ def _read_upload(value: Any) -> bytes:
 
 
 def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
-    """``derive: {"/a/b": {rows_of: field}}``: values computed from the request (CSV rows)."""
+    """``derive: {"/a/b": rule}``: values computed from the request. Rules: ``{rows_of:
+    field}`` (the data rows of an uploaded CSV, by its ``x-csv-rows`` rule), ``{count_of:
+    field}`` (the length of an array), ``{value: v}`` (a constant)."""
     out: dict[str, Any] = {}
     for pointer, rule in call.spec.get("derive", {}).items():
-        if "rows_of" in rule and rule["rows_of"] in body:
-            lines = _read_upload(body[rule["rows_of"]]).decode("utf-8", "replace").splitlines()
-            rows = [line for line in lines[1 if rule.get("header", True) else 0 :] if line.strip()]
-            out[pointer] = len(rows)
+        if "value" in rule:
+            out[pointer] = rule["value"]
+        elif "count_of" in rule and isinstance(body.get(rule["count_of"]), list):
+            out[pointer] = len(body[rule["count_of"]])
+        elif "rows_of" in rule and rule["rows_of"] in body:
+            csv_rule = call.operation.upload_rules.get(rule["rows_of"], {})
+            out[pointer] = len(csv_rows(_read_upload(body[rule["rows_of"]]), csv_rule) or [])
     return out
 
 
@@ -178,23 +183,24 @@ def _request_fields(call: Call) -> dict[str, Any]:
 def create(call: Call) -> Result:
     """Store a new resource. Parameters: ``collection``; ``id`` (the field, or fields, that
     carry the new id; default ``id``); ``known``; ``derive``; ``debit`` (see :func:`debit`);
-    ``timestamps`` (fields set to now)."""
+    ``timestamps`` (fields set to now).
+
+    The resource starts from the success example (for what only the server sets: status,
+    currency …), then every request property: the value sent, else the schema's default, else
+    null. So nothing a client could have sent is ever a sample value from the docs.
+    """
     fields = _request_fields(call)
-    problems = [
-        problem
-        for name, rule in call.operation.upload_rules.items()
-        if name in fields
-        for problem in csv_problems(name, _read_upload(fields[name]), rule)
-    ]
-    if problems:
-        raise Rejection("validation", problems=problems)
     _check_known(call, fields)
     if "debit" in call.spec:
         debit(call, call.spec["debit"])
     example, status = success(call.operation)
     id_fields = call.spec.get("id", ["id"])
     id_fields = [id_fields] if isinstance(id_fields, str) else id_fields
-    resource: dict[str, Any] = {**(example if isinstance(example, dict) else {}), **fields}
+    resource: dict[str, Any] = {
+        **(example if isinstance(example, dict) else {}),
+        **call.operation.request_defaults,
+        **fields,
+    }
     new_id = str(uuid.uuid4())
     for field in id_fields:
         resource[field] = new_id
@@ -214,30 +220,42 @@ def create(call: Call) -> Result:
 @action("get")
 def get(call: Call) -> Result:
     """Read a stored resource. Parameters: ``collection``; ``param`` (path parameter holding the
-    id); optional ``owner``."""
+    id); optional ``owner``; ``singleton: true`` for a resource that exists before any write
+    (answered from its seed, see :func:`_seed`)."""
     _check_owner(call)
     example, status = success(call.operation)
     key = str(call.params.get(call.spec["param"]))
     resource = call.runtime.store.get(call.principal.namespace, call.spec["collection"], key)
     if resource is None:
-        if call.spec.get("singleton"):
-            return example, status
-        raise Rejection("not_found")
+        if not call.spec.get("singleton"):
+            raise Rejection("not_found")
+        resource = _seed(call, key)
     return _overlay(example, resource), status
 
 
 @action("update")
 def update(call: Call) -> Result:
-    """Merge the body into a stored resource (created from the success example on first use).
-    Parameters: ``collection``, ``param``, optional ``owner``."""
+    """Merge the body into a stored resource (seeded on first use, see :func:`_seed`).
+    Parameters: ``collection``, ``param``, optional ``owner``, ``seed``, ``id_field``."""
     _check_owner(call)
     example, status = success(call.operation)
     key = str(call.params.get(call.spec["param"]))
     namespace, collection = call.principal.namespace, call.spec["collection"]
-    current = call.runtime.store.get(namespace, collection, key) or dict(example or {})
+    current = call.runtime.store.get(namespace, collection, key) or _seed(call, key)
     updated = {**current, **_request_fields(call)}
     call.runtime.store.put(namespace, collection, key, updated)
     return _overlay(example, updated), status
+
+
+def _seed(call: Call, key: str) -> dict[str, Any]:
+    """A resource before any write: the success example of ``seed`` (an operationId; default
+    this operation), with ``id_field`` set to the key it is stored under."""
+    operation = call.api.operations.get(call.spec.get("seed", ""), call.operation)
+    example, _ = success(operation)
+    seeded = dict(example) if isinstance(example, dict) else {}
+    if "id_field" in call.spec:
+        seeded[call.spec["id_field"]] = key
+    return seeded
 
 
 @action("list")
@@ -303,14 +321,15 @@ def _balance(call: Call, spec: Mapping[str, Any]) -> float:
 
 def debit(call: Call, spec: Mapping[str, Any]) -> None:
     """Take ``amount`` from the caller's ledger, or refuse with ``refused`` (the situation) when
-    the balance is too low. The ledger starts at the credential's ``initial_from`` field."""
+    the balance is below ``amount`` or ``minimum``. The ledger starts at the credential's
+    ``initial_from`` field."""
     balance = _balance(call, spec)
-    amount = float(spec["amount"])
-    if balance < amount:
+    amount = float(spec.get("amount", 0))
+    if balance < max(amount, float(spec.get("minimum", 0))):
         raise Rejection(spec["refused"], params={"balance": f"{balance:.2f}"})
-    call.runtime.store.put(
-        call.principal.namespace, "ledger", spec["ledger"], {"value": balance - amount}
-    )
+    if amount:
+        ledger = {"value": balance - amount}
+        call.runtime.store.put(call.principal.namespace, "ledger", spec["ledger"], ledger)
 
 
 @action("balance")

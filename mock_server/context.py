@@ -31,3 +31,9 @@ def of(scope: MutableMapping[str, Any]) -> RequestContext:
     if ctx is None:
         ctx = extensions[KEY] = RequestContext()
     return ctx  # type: ignore[no-any-return]
+
+
+def client_identity(scope: MutableMapping[str, Any]) -> str:
+    """Who a caller is when no credential says: its address (rate limits per client)."""
+    client = scope.get("client") or ("unknown", 0)
+    return f"client:{client[0]}"

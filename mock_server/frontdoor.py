@@ -14,10 +14,12 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import callbacks, context
+from .context import client_identity
 from .errors import respond
 from .journal import redact_body, redact_headers
 from .problems import Rejection
-from .runtime import Runtime
+from .ratelimit import rate_limit_headers
+from .runtime import Api, Runtime
 
 ADMIN = "/__mock"
 
@@ -68,6 +70,8 @@ class FrontDoor:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if api is not None and api.profile.rate_limit_headers and not ctx.response_headers:
+                    ctx.response_headers.update(self._rate_headers(api, scope))
                 extra = [(k.lower().encode(), v.encode()) for k, v in ctx.response_headers.items()]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
@@ -79,6 +83,15 @@ class FrontDoor:
         else:
             await self.app(scope, receive_counted, send_tracked)
         self._journal(scope, ctx, status, time.perf_counter() - started)
+
+    def _rate_headers(self, api: Api, scope: Scope) -> dict[str, str]:
+        """The profile's rate-limit headers for an answer the gate never saw (unknown path,
+        wrong method, oversize body). Such a request counts against its client's budget, as a
+        refused caller's does at the gate; no operation-specific limit applies to it."""
+        decision = self.runtime.limiter.take(api.name, "", client_identity(scope))
+        if decision is None:
+            return {}
+        return rate_limit_headers(api.profile.rate_limit_headers, decision, self.runtime.clock())
 
     def _journal(
         self, scope: Scope, ctx: context.RequestContext, status: int, elapsed: float

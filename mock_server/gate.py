@@ -15,7 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import context
 from .auth import ANONYMOUS, authenticate
+from .context import client_identity
 from .problems import Rejection
+from .ratelimit import rate_limit_headers
 from .runtime import Api, Runtime
 from .selection import parse_preference, select
 
@@ -53,10 +55,12 @@ class Gate:
             )
         except Rejection:
             # A refused caller still spends from (and is told) a budget: its client address's.
-            self._limit(api, op_id, _client(scope), ctx)
+            self._limit(api, op_id, client_identity(scope), ctx)
             raise
         anonymous = ctx.principal is ANONYMOUS
-        self._limit(api, op_id, _client(scope) if anonymous else ctx.principal.credential, ctx)
+        self._limit(
+            api, op_id, client_identity(scope) if anonymous else ctx.principal.credential, ctx
+        )
         preference = parse_preference(headers.get("prefer"), query)
         if preference is not None:
             selected = select(operation, preference)
@@ -75,24 +79,13 @@ class Gate:
         decision = self.runtime.limiter.take(api.name, op_id, identity)
         if decision is None:
             return
-        values = {
-            "limit": decision.limit,
-            "remaining": decision.remaining,
-            "reset": decision.reset_after,
-            "reset_epoch": int(self.runtime.clock()) + decision.reset_after,
-        }
-        for key, header in api.profile.rate_limit_headers.items():
-            ctx.response_headers[header] = str(values[key])
+        names = api.profile.rate_limit_headers
+        ctx.response_headers.update(rate_limit_headers(names, decision, self.runtime.clock()))
         if not decision.allowed:
             retry = str(max(1, decision.reset_after))
             raise Rejection(
                 "rate_limited", headers={"Retry-After": retry}, params={"retry_after": retry}
             )
-
-
-def _client(scope: Scope) -> str:
-    client = scope.get("client") or ("unknown", 0)
-    return f"client:{client[0]}"
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:

@@ -30,7 +30,7 @@ DEFAULT_STATUS = {
 }
 
 # Situations a profile may word on their own, else worded as another.
-ALIASES = {"path_validation": "validation"}
+ALIASES = {"path_validation": "validation", "body_type": "validation"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Situation:
     status: int
     message: str
     code: str | None = None
+    problem: Mapping[str, str] | None = None  # {field, message}: a problem the refusal names
+    show_problems: bool = True  # false: the body names no field (e.g. "Campaign not found.")
 
 
 @dataclass(frozen=True)
@@ -79,21 +81,32 @@ class Profile:
     rate_limit_headers: Mapping[str, str]
     max_body_bytes: int | None
     state: Mapping[str, Mapping[str, Any]]
+    operation_situations: Mapping[str, Mapping[str, Situation]]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
-    def situation(self, name: str) -> Situation:
-        """The profile's entry for ``name``; an unlisted one keeps its default status."""
+    def situation(self, name: str, operation: str | None = None) -> Situation:
+        """The profile's entry for ``name`` (the operation's own wording first, from
+        ``operations.<id>.situations``); an unlisted one keeps its default status."""
+        own = self.operation_situations.get(operation or "", {})
+        if name in own:
+            return own[name]
         if name in self.situations:
             return self.situations[name]
         if name in ALIASES:
-            return self.situation(ALIASES[name])
+            return self.situation(ALIASES[name], operation)
         fallback = self.situations.get("internal")
         status = DEFAULT_STATUS.get(name, 500)
         return Situation(status, fallback.message if fallback else name, None)
 
 
 def _situation(raw: Mapping[str, Any]) -> Situation:
-    return Situation(int(raw["status"]), str(raw["message"]), raw.get("code"))
+    return Situation(
+        int(raw["status"]),
+        str(raw["message"]),
+        raw.get("code"),
+        raw.get("problem"),
+        bool(raw.get("show_problems", True)),
+    )
 
 
 def load_profile(path: Path) -> Profile:
@@ -129,5 +142,9 @@ def load_profile(path: Path) -> Profile:
         rate_limit_headers=limits.get("headers", {}),
         max_body_bytes=limits.get("max_body_bytes"),
         state=raw.get("state", {}),
+        operation_situations={
+            op: {k: _situation(v) for k, v in spec.get("situations", {}).items()}
+            for op, spec in raw.get("operations", {}).items()
+        },
         raw=raw,
     )

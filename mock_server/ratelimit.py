@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from limits import RateLimitItem, parse
+from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
@@ -37,16 +37,14 @@ class RateLimiter:
         self._limiter = MovingWindowRateLimiter(self._storage)
 
     def take(self, api: str, operation_id: str, identity: str) -> Decision | None:
-        """Spend one request of ``identity``'s budget; None when no rule applies."""
-        applicable: list[RateLimitItem] = [
-            item for item, ops in self._rules.get(api, []) if not ops or operation_id in ops
-        ]
+        """Spend one request of ``identity``'s budget; None when no rule applies. A rule with
+        ``operations`` counts per operation; one without counts every request to the API."""
         tightest: Decision | None = None
-        for item in applicable:
+        for item, ops in self._rules.get(api, []):
+            if ops and operation_id not in ops:
+                continue
             scope = (
-                (api, identity, str(item))
-                if not self._is_per_operation(api, item)
-                else (api, identity, operation_id, str(item))
+                (api, identity, str(item)) if not ops else (api, identity, operation_id, str(item))
             )
             allowed = self._limiter.hit(item, *scope)
             stats = self._limiter.get_window_stats(item, *scope)
@@ -62,8 +60,17 @@ class RateLimiter:
                 break
         return tightest
 
-    def _is_per_operation(self, api: str, item: RateLimitItem) -> bool:
-        return any(ops for it, ops in self._rules.get(api, []) if it is item)
-
     def reset(self) -> None:
         self._storage.reset()
+
+
+def rate_limit_headers(names: Mapping[str, str], decision: Decision, now: float) -> dict[str, str]:
+    """A profile's rate-limit headers (``limits.headers``: limit, remaining, reset in seconds,
+    reset_epoch) for ``decision``."""
+    values = {
+        "limit": decision.limit,
+        "remaining": decision.remaining,
+        "reset": decision.reset_after,
+        "reset_epoch": int(now) + decision.reset_after,
+    }
+    return {header: str(values[key]) for key, header in names.items()}

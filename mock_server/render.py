@@ -30,25 +30,52 @@ def fill(template: str, params: Mapping[str, Any]) -> str:
     return string.Formatter().vformat(template, (), _Keep(params))
 
 
-def problem_message(profile: Profile, problem: Problem) -> str:
-    """A problem in the partner's wording (profile ``error.messages``), else the validator's."""
-    template = profile.messages.get(problem.keyword) or profile.messages.get("default")
+def problem_message(profile: Profile, problem: Problem, path: str) -> tuple[str, bool]:
+    """A problem in the partner's wording, and whether that wording is a whole sentence.
+
+    Templates come from the profile's ``error.messages``, most specific first:
+    ``<keyword>:<value>`` (e.g. ``format:uuid``), ``<keyword>``, ``default``; without one the
+    validator's own message is used. A template that names ``{path}`` is a whole sentence and
+    is not prefixed with the path where a profile joins problems into one message.
+    """
+    keyword = problem.keyword
+    messages = profile.messages
+    template = (
+        messages.get(f"{keyword}:{problem.params.get('limit')}")
+        or messages.get(keyword)
+        or messages.get("default")
+    )
     if template is None:
-        return problem.default_message
-    return fill(template, {**problem.params, "detail": problem.default_message})
+        return problem.default_message, False
+    params = {**problem.params, "detail": problem.default_message, "path": path}
+    return fill(template, params), "{path}" in template
 
 
 def render_rejection(
-    profile: Profile, rejection: Rejection, trace_id: str, timestamp: str
+    profile: Profile,
+    rejection: Rejection,
+    trace_id: str,
+    timestamp: str,
+    operation: str | None = None,
 ) -> Rendered:
-    situation = profile.situation(rejection.situation)
+    situation = profile.situation(rejection.situation, operation)
     status = rejection.status or situation.status
-    fields = [
-        (format_path(p.path, profile.path_style) or profile.root_name, problem_message(profile, p))
-        for p in rejection.problems
-    ]
-    problems_text = "; ".join(f"{f}: {m}" if f else m for f, m in fields)
-    params = {**rejection.params, "status": status, "problems_text": problems_text}
+    params = {**rejection.params, "status": status}
+    problems = list(rejection.problems) if situation.show_problems else []
+    if not problems and situation.problem:  # the situation names its own problem
+        field = situation.problem["field"]
+        message = fill(situation.problem["message"], params)
+        problems = [Problem("auth", (field,), "situation", message)]
+    fields, sentences = [], []
+    for problem in problems:
+        path = format_path(problem.path, profile.path_style) or profile.root_name
+        if problem.keyword == "situation":  # the situation's own words, already filled
+            text, whole = problem.default_message, False
+        else:
+            text, whole = problem_message(profile, problem, path)
+        fields.append((path, text))
+        sentences.append(text if whole or not path else f"{path}: {text}")
+    params["problems_text"] = "; ".join(sentences)
     message = fill(rejection.message or situation.message, params)
     values = {
         "message": message,

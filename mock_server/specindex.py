@@ -30,6 +30,7 @@ class Operation:
     responses: Mapping[str, Response]
     required_scopes: tuple[str, ...]
     upload_rules: Mapping[str, Mapping[str, Any]]  # form field -> its x-csv-rows rule
+    request_defaults: Mapping[str, Any]  # request body property -> its default (None if none)
 
     def success(self) -> Response:
         """The first documented 2xx response."""
@@ -64,6 +65,17 @@ def path_methods(doc: Mapping[str, Any]) -> list[tuple[re.Pattern[str], tuple[st
         pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$"
         out.append((re.compile(pattern), tuple(m.upper() for m in METHODS if m in item)))
     return out
+
+
+def _request_defaults(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[str, Any]:
+    body = resolve(doc, operation.get("requestBody", {}))
+    for media in body.get("content", {}).values():
+        schema = resolve(doc, media.get("schema", {}))
+        return {
+            name: resolve(doc, prop).get("default")
+            for name, prop in schema.get("properties", {}).items()
+        }
+    return {}
 
 
 def _uploads(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,5 +138,6 @@ def index_operations(doc: Mapping[str, Any]) -> dict[str, Operation]:
                 responses,
                 scopes,
                 _uploads(doc, raw),
+                _request_defaults(doc, raw),
             )
     return out

@@ -32,6 +32,8 @@ from connexion.validators import (
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import FormParser, MultiPartParser
 from starlette.types import Receive, Scope
 
 from .problems import PathPart, Problem, Rejection
@@ -84,27 +86,33 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-def csv_problems(field: str, data: bytes, rule: Mapping[str, Any]) -> list[Problem]:
-    """``x-csv-rows``: problems of an uploaded CSV (first bad row, or too few rows)."""
+def csv_rows(data: bytes, rule: Mapping[str, Any]) -> list[str] | None:
+    """The first cells of an uploaded CSV's data rows (the optional header row dropped), or
+    None when the file is not UTF-8 text."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return [
-            Problem("body", (field,), "x-csv-rows", "File is not UTF-8 text.", {"field": field})
-        ]
+        return None
     rows = [line.split(",")[0].strip() for line in text.splitlines() if line.strip()]
-    if rows and rows[0] == rule.get("header"):
-        rows = rows[1:]
+    return rows[1:] if rows and rows[0] == rule.get("header") else rows
+
+
+def csv_problems(field: str, data: bytes, rule: Mapping[str, Any]) -> list[Problem]:
+    """``x-csv-rows``: problems of an uploaded CSV (first bad row, or too few rows)."""
+    rows = csv_rows(data, rule)
+    if rows is None:
+        params: dict[str, Any] = {"field": field, "limit": "encoding"}
+        return [Problem("body", (field,), "x-csv-rows", "File is not UTF-8 text.", params)]
     pattern = re.compile(rule.get("pattern", ".*"))
     for number, cell in enumerate(rows, start=1):
         if not pattern.search(cell):
             message = f"Row {number}: {cell} does not match {rule.get('pattern')}."
-            return [
-                Problem("body", (field,), "x-csv-rows", message, {"field": field, "row": number})
-            ]
+            params = {"field": field, "row": number, "cell": cell, "limit": "row"}
+            return [Problem("body", (field,), "x-csv-rows", message, params)]
     if len(rows) < int(rule.get("min_rows", 0)):
         message = f"The file has {len(rows)} rows; at least {rule.get('min_rows')} needed."
-        return [Problem("body", (field,), "x-csv-rows", message, {"field": field})]
+        params = {"field": field, "row": 0, "limit": "empty"}
+        return [Problem("body", (field,), "x-csv-rows", message, params)]
     return []
 
 
@@ -154,9 +162,17 @@ def schema_problems(
 ) -> list[Problem]:
     """Every problem of ``instance`` against ``schema``, in document order."""
     errors = sorted(compiled(schema).iter_errors(instance), key=_error_order)
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     problems: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
     for error in errors:
-        problems.extend(_to_problems(error, location, prefix))
+        if error.validator == "nullable" and tuple(error.absolute_path) in typed:
+            continue  # a null where none is allowed is one problem, not a type and a null one
+        for problem in _to_problems(error, location, prefix):
+            key = (problem.path, problem.keyword)  # the same rule reached through two schemas
+            if key not in seen:
+                seen.add(key)
+                problems.append(problem)
     return problems
 
 
@@ -189,6 +205,9 @@ def _to_problems(
     if keyword == "minLength" and error.instance == "":
         keyword = "empty"
     params = {"field": field, "limit": error.validator_value}
+    if keyword in {"minimum", "maximum"} and {"minimum", "maximum"} <= set(error.schema):
+        keyword = "range"  # both bounds known: worded as one range where a profile wants it
+        params.update(minimum=error.schema["minimum"], maximum=error.schema["maximum"])
     if keyword in {"x-after", "x-unique-by"}:
         field = str(error.path[-1]) if error.path else field
         params = {"field": field, "limit": error.validator_value}
@@ -208,6 +227,9 @@ class _CollectingBody:
                 problems=[Problem("body", (), "required", "Request body must not be empty")],
             )
         problems = schema_problems(self._schema, body, "body")
+        problems += getattr(self, "extra_problems", [])
+        if len(problems) == 1 and problems[0].path == () and problems[0].keyword == "type":
+            raise Rejection("body_type", problems=problems)  # e.g. a JSON array for an object
         if problems:
             raise Rejection("validation", problems=problems)
 
@@ -236,20 +258,49 @@ class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ign
             raise Rejection("malformed_body", params={"detail": str(exc)}) from exc
 
 
-class FormBodyValidator(_CollectingBody, FormDataValidator):  # type: ignore[misc]
-    """URL-encoded form bodies."""
+class _FormBody(_CollectingBody):
+    """Form bodies parsed with Starlette's parsers, then given the schema's scalar types.
 
+    Connexion's own form parsing raises on a value that does not convert (``max_retries=abc``
+    becomes a 400 "cannot parse"), and blanks uploaded files before validation. Here a value
+    that does not convert stays a string for the schema to report, and an uploaded CSV is
+    checked against its ``x-csv-rows`` rule together with every other problem.
+    """
 
-class MultipartBodyValidator(_CollectingBody, MultiPartFormDataValidator):  # type: ignore[misc]
-    """Multipart bodies; a body the multipart parser cannot read is ``malformed_body``."""
+    _parser: Any
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         try:
-            return await super()._parse(stream, scope)
-        except Rejection:
-            raise
-        except Exception as exc:  # the multipart parser raises several unrelated types
+            form = await self._parser(Headers(scope=scope), stream).parse()
+        except Exception as exc:  # the parsers raise several unrelated types
             raise Rejection("malformed_body", params={"detail": str(exc)}) from exc
+        properties = self._schema.get("properties", {})
+        data: dict[str, Any] = {}
+        self.extra_problems: list[Problem] = []
+        for key in form:
+            values, prop = form.getlist(key), properties.get(key, {})
+            if isinstance(values[0], UploadFile):
+                if prop.get("x-csv-rows"):
+                    content = await values[0].read()
+                    self.extra_problems += csv_problems(key, content, prop["x-csv-rows"])
+                data[key] = "" if len(values) == 1 else [""] * len(values)
+            elif prop.get("type") == "array":
+                data[key] = [_coerce(v, prop.get("items", {})) for v in values]
+            else:
+                data[key] = _coerce(values[-1], prop)
+        return data
+
+
+class FormBodyValidator(_FormBody, FormDataValidator):  # type: ignore[misc]
+    """URL-encoded form bodies."""
+
+    _parser = FormParser
+
+
+class MultipartBodyValidator(_FormBody, MultiPartFormDataValidator):  # type: ignore[misc]
+    """Multipart bodies."""
+
+    _parser = MultiPartParser
 
 
 class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
@@ -294,6 +345,8 @@ def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
     the schema reports it.
     """
     kind = schema.get("type")
+    if not isinstance(raw, str):
+        return raw
     try:
         if kind == "integer":
             return int(raw)
