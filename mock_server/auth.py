@@ -82,91 +82,90 @@ def _same(a: str, b: Any) -> bool:
     return isinstance(b, str) and hmac.compare_digest(a.encode(), b.encode())
 
 
-def authenticate(
-    *,
-    requirements: Sequence[Mapping[str, Sequence[str]]],
-    required_scopes: Sequence[str],
-    schemes: Mapping[str, Mapping[str, Any]],
-    rules: Sequence[AuthRule],
-    headers: Mapping[str, str],
-    query: Mapping[str, str],
-    credentials: Sequence[Mapping[str, Any]],
-    jwt_secret: str,
-    now: float,
-) -> Principal:
-    """The principal of a request, or :class:`Rejection` as the profile words it.
+@dataclass(frozen=True)
+class Authenticator:
+    """One API's credential checks: its spec's schemes, its profile's rules, its sandbox
+    credentials and the secret its own JWTs are signed with. Built once per API."""
 
-    ``requirements`` is the operation's OpenAPI ``security`` (alternatives); the first that
-    passes wins, and if none does the first one's refusal is raised.
-    """
-    if not requirements or any(not r for r in requirements):
-        return ANONYMOUS
-    first: Rejection | None = None
-    for requirement in requirements:
-        try:
-            return _one(
-                requirement,
-                required_scopes,
-                schemes,
-                rules,
-                headers,
-                query,
-                credentials,
-                jwt_secret,
-                now,
-            )
-        except Rejection as exc:
-            first = first or exc
-    assert first is not None
-    raise first
+    schemes: Mapping[str, Mapping[str, Any]]
+    rules: Sequence[AuthRule]
+    credentials: Sequence[Mapping[str, Any]]
+    jwt_secret: str
+
+    def authenticate(
+        self,
+        requirements: Sequence[Mapping[str, Sequence[str]]],
+        required_scopes: Sequence[str],
+        request: Request,
+    ) -> Principal:
+        """The principal of a request, or :class:`Rejection` as the profile words it.
+
+        ``requirements`` is the operation's OpenAPI ``security`` (alternatives); the first
+        that passes wins, and if none does the first one's refusal is raised.
+        """
+        if not requirements or any(not r for r in requirements):
+            return ANONYMOUS
+        first: Rejection | None = None
+        for requirement in requirements:
+            try:
+                return self._one(requirement, required_scopes, request)
+            except Rejection as exc:
+                first = first or exc
+        assert first is not None
+        raise first
+
+    def _one(
+        self,
+        requirement: Mapping[str, Sequence[str]],
+        required_scopes: Sequence[str],
+        request: Request,
+    ) -> Principal:
+        by_scheme = {rule.scheme: rule for rule in self.rules}
+        ordered = [r for r in self.rules if r.scheme in requirement]
+        ordered += [AuthRule(s) for s in requirement if s not in by_scheme]
+        values: dict[str, str] = {}
+        for rule in ordered:  # presence first, in the profile's order
+            value = scheme_value(self.schemes.get(rule.scheme, {}), request.headers, request.query)
+            if not value:
+                missing = rule.missing
+                raise Rejection(
+                    "missing_credential",
+                    status=missing.status if missing else None,
+                    message=missing.message if missing else None,
+                    code=missing.code if missing else None,
+                    params={"scheme": rule.scheme},
+                )
+            values[rule.scheme] = value
+        candidates = list(self.credentials)
+        for rule in ordered:  # then validity
+            value = values[rule.scheme]
+            if rule.bearer_jwt and value.count(".") == 2:
+                subject = _jwt_subject(value, self.jwt_secret, request.now)
+                candidates = [
+                    c for c in candidates if subject is not None and c.get("name") == subject
+                ]
+            elif rule.credential:
+                if rule.bearer_key_prefix and not value.startswith(rule.bearer_key_prefix):
+                    candidates = []
+                matches = [_same(value, c.get(rule.credential)) for c in candidates]
+                candidates = [c for c, ok in zip(candidates, matches, strict=True) if ok]
+        if not candidates:
+            raise Rejection("invalid_credential")
+        chosen = candidates[0]
+        wanted = {*required_scopes, *(s for scopes in requirement.values() for s in scopes)}
+        granted = chosen.get("scopes")
+        if granted is not None:
+            missing_scopes = sorted(wanted - set(granted))
+            if missing_scopes:
+                raise Rejection("insufficient_scope", params={"scope": ", ".join(missing_scopes)})
+        partition = tuple(values[r.scheme] for r in ordered if r.partition)
+        return Principal(str(chosen.get("name", "sandbox")), partition)
 
 
-def _one(
-    requirement: Mapping[str, Sequence[str]],
-    required_scopes: Sequence[str],
-    schemes: Mapping[str, Mapping[str, Any]],
-    rules: Sequence[AuthRule],
-    headers: Mapping[str, str],
-    query: Mapping[str, str],
-    credentials: Sequence[Mapping[str, Any]],
-    jwt_secret: str,
-    now: float,
-) -> Principal:
-    by_scheme = {rule.scheme: rule for rule in rules}
-    ordered = [r for r in rules if r.scheme in requirement]
-    ordered += [AuthRule(s) for s in requirement if s not in by_scheme]
-    values: dict[str, str] = {}
-    for rule in ordered:  # presence first, in the profile's order
-        value = scheme_value(schemes.get(rule.scheme, {}), headers, query)
-        if not value:
-            missing = rule.missing
-            raise Rejection(
-                "missing_credential",
-                status=missing.status if missing else None,
-                message=missing.message if missing else None,
-                code=missing.code if missing else None,
-                params={"scheme": rule.scheme},
-            )
-        values[rule.scheme] = value
-    candidates = list(credentials)
-    for rule in ordered:  # then validity
-        value = values[rule.scheme]
-        if rule.bearer_jwt and value.count(".") == 2:
-            subject = _jwt_subject(value, jwt_secret, now)
-            candidates = [c for c in candidates if subject is not None and c.get("name") == subject]
-        elif rule.credential:
-            if rule.bearer_key_prefix and not value.startswith(rule.bearer_key_prefix):
-                candidates = []
-            matches = [_same(value, c.get(rule.credential)) for c in candidates]
-            candidates = [c for c, ok in zip(candidates, matches, strict=True) if ok]
-    if not candidates:
-        raise Rejection("invalid_credential")
-    chosen = candidates[0]
-    wanted = {*required_scopes, *(s for scopes in requirement.values() for s in scopes)}
-    granted = chosen.get("scopes")
-    if granted is not None:
-        missing_scopes = sorted(wanted - set(granted))
-        if missing_scopes:
-            raise Rejection("insufficient_scope", params={"scope": ", ".join(missing_scopes)})
-    partition = tuple(values[r.scheme] for r in ordered if r.partition)
-    return Principal(str(chosen.get("name", "sandbox")), partition)
+@dataclass(frozen=True)
+class Request:
+    """What a credential check reads of a request, and when it happens."""
+
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+    now: float

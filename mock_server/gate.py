@@ -14,7 +14,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import context
-from .auth import ANONYMOUS, authenticate
+from .auth import ANONYMOUS, Request
 from .context import client_identity
 from .problems import Rejection
 from .ratelimit import rate_limit_headers
@@ -42,16 +42,10 @@ class Gate:
         headers = Headers(scope=scope)
         query = QueryParams(scope.get("query_string", b""))
         try:
-            ctx.principal = authenticate(
-                requirements=operation.security,
-                required_scopes=operation.required_scopes,
-                schemes=api.schemes,
-                rules=api.profile.auth,
-                headers=headers,
-                query=query,
-                credentials=api.credentials,
-                jwt_secret=self.runtime.config.jwt_secret,
-                now=self.runtime.clock(),
+            ctx.principal = api.authenticator.authenticate(
+                operation.security,
+                operation.required_scopes,
+                Request(headers, query, self.runtime.clock()),
             )
         except Rejection:
             # A refused caller still spends from (and is told) a budget: its client address's.

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import callbacks
+from .auth import Authenticator
 from .config import Config
 from .egress import Scheduler
 from .journal import Journal
@@ -33,6 +34,8 @@ class Api:
     base_path: str  # where this API is mounted ("" at the root)
     credentials: list[dict[str, Any]]
     path_methods: list[tuple[re.Pattern[str], tuple[str, ...]]] = field(default_factory=list)
+    jwt_secret: str = ""
+    _authenticator: Authenticator | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -49,6 +52,15 @@ class Api:
             if pattern.match(relative):
                 return methods
         return ()
+
+    @property
+    def authenticator(self) -> Authenticator:
+        """The API's credential checks (built on first use; the API's data never changes)."""
+        if self._authenticator is None:
+            self._authenticator = Authenticator(
+                self.schemes, self.profile.auth, self.credentials, self.jwt_secret
+            )
+        return self._authenticator
 
     @property
     def secret_headers(self) -> frozenset[str]:
@@ -135,6 +147,7 @@ def build_runtime(
                 base,
                 list(creds.get(profile.name, [])),
                 path_methods(doc),
+                config.jwt_secret,
             )
         )
     # Disabled limits are unreachable ones, so documented rate-limit headers still come out.
