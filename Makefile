@@ -39,6 +39,9 @@ test: lint $(STAMP)
 	@mkdir -p $(REPORTS)
 	$(BIN)/pytest --junitxml=$(REPORTS)/junit.xml
 
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 fuzz-deep: $(STAMP)
 	@mkdir -p $(REPORTS)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-400} $(BIN)/pytest contract_tests/test_fuzz_mock.py \
