@@ -150,11 +150,14 @@ def build_runtime(
                 config.jwt_secret,
             )
         )
-    # Disabled limits are unreachable ones, so documented rate-limit headers still come out.
+    # Disabled limits are unreachable ones, so documented rate-limit headers still come out;
+    # an API that documents no such headers then needs no limiter work at all.
     rules: dict[str, list[RateRule]] = {}
     for api in apis:
         override = config.rate_limit_overrides.get(api.name)
         if not config.rate_limits:
+            if not api.profile.rate_limit_headers:
+                continue
             override = UNREACHABLE_LIMIT
         rules[api.name] = [
             replace(r, limit=override) if override else r for r in api.profile.rate_limits
