@@ -7,7 +7,6 @@ success example, so what the mock answers always has the documented shape.
 
 from __future__ import annotations
 
-import copy
 import hmac
 import uuid
 from collections.abc import Callable, Mapping
@@ -59,10 +58,11 @@ def pointer_get(value: Any, pointer: str) -> Any:
 
 
 def success(operation: Operation) -> Result:
+    """The operation's first success example and status. The example is shared, not copied:
+    actions build new containers on top of it and never write into it (see _set_pointer)."""
     response = operation.success()
     name = next(iter(response.examples), None)
-    body = copy.deepcopy(response.examples[name]) if name else None
-    return body, int(response.status)
+    return (response.examples[name] if name else None), int(response.status)
 
 
 def run(call: Call) -> Result:
@@ -163,9 +163,13 @@ def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _set_pointer(target: dict[str, Any], pointer: str, value: Any) -> None:
+    """Set ``value`` at ``pointer``, copying each nested object on the way (copy-on-write), so
+    objects shared with the spec's examples are never changed."""
     parts = [p for p in pointer.split("/") if p]
     for part in parts[:-1]:
-        target = target.setdefault(part, {})
+        nested = target.get(part)
+        target[part] = dict(nested) if isinstance(nested, dict) else {}
+        target = target[part]
     target[parts[-1]] = value
 
 

@@ -26,8 +26,12 @@ class RateLimiter:
     """One limiter for every API; ``rules`` by API name, already adjusted by configuration."""
 
     def __init__(
-        self, rules: Mapping[str, Sequence[RateRule]], clock: Callable[[], float] = time.time
+        self,
+        rules: Mapping[str, Sequence[RateRule]],
+        clock: Callable[[], float] = time.time,
+        enforce: bool = True,
     ) -> None:
+        self.enforce = enforce
         self._rules = {
             api: [(parse(r.limit), frozenset(r.operations)) for r in api_rules]
             for api, api_rules in rules.items()
@@ -38,11 +42,15 @@ class RateLimiter:
 
     def take(self, api: str, operation_id: str, identity: str) -> Decision | None:
         """Spend one request of ``identity``'s budget; None when no rule applies. A rule with
-        ``operations`` counts per operation; one without counts every request to the API."""
+        ``operations`` counts per operation; one without counts every request to the API.
+        Unenforced (limits switched off), every request is allowed and the documented limit
+        is reported untouched, without touching the storage."""
         tightest: Decision | None = None
         for item, ops in self._rules.get(api, []):
             if ops and operation_id not in ops:
                 continue
+            if not self.enforce:
+                return Decision(True, item.amount, item.amount, item.get_expiry())
             scope = (
                 (api, identity, str(item)) if not ops else (api, identity, operation_id, str(item))
             )

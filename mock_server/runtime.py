@@ -108,9 +108,6 @@ class Runtime:
             hook()
 
 
-UNREACHABLE_LIMIT = "1000000000/second"
-
-
 def server_path(doc: Mapping[str, Any]) -> str:
     servers = doc.get("servers") or [{"url": ""}]
     return str(urlsplit(str(servers[0].get("url", ""))).path).rstrip("/")
@@ -150,15 +147,13 @@ def build_runtime(
                 config.jwt_secret,
             )
         )
-    # Disabled limits are unreachable ones, so documented rate-limit headers still come out;
-    # an API that documents no such headers then needs no limiter work at all.
+    # Disabled limits are not enforced, but documented rate-limit headers still come out (with
+    # the documented limit, never spent); an API without such headers then needs no rules.
     rules: dict[str, list[RateRule]] = {}
     for api in apis:
         override = config.rate_limit_overrides.get(api.name)
-        if not config.rate_limits:
-            if not api.profile.rate_limit_headers:
-                continue
-            override = UNREACHABLE_LIMIT
+        if not config.rate_limits and not api.profile.rate_limit_headers:
+            continue
         rules[api.name] = [
             replace(r, limit=override) if override else r for r in api.profile.rate_limits
         ]
@@ -166,7 +161,7 @@ def build_runtime(
         config=config,
         apis=apis,
         store=MemoryStore(config.max_namespaces, config.max_items),
-        limiter=RateLimiter(rules, clock),
+        limiter=RateLimiter(rules, clock, enforce=config.rate_limits),
         journal=Journal(config.journal_size),
         clock=clock,
     )
