@@ -9,6 +9,7 @@ time taken does not depend on which one matched.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +29,10 @@ class Principal:
     credential: str
     partition: tuple[str, ...] = ()
 
-    @property
-    def namespace(self) -> str:
-        return "/".join((self.credential, *self.partition))
+    def namespace(self, api: str) -> str:
+        """Where this principal's state lives in ``api``: a JSON array, so no two (API,
+        credential, partition values) can collide, whatever characters a tenant id holds."""
+        return json.dumps([api, self.credential, *self.partition])
 
 
 ANONYMOUS = Principal("anonymous")

@@ -46,6 +46,11 @@ def action(name: str) -> Callable[[Action], Action]:
     return register
 
 
+def _ns(call: Call) -> str:
+    """The caller's state namespace in this API (state is never shared across APIs)."""
+    return call.principal.namespace(call.api.name)
+
+
 def pointer_get(value: Any, pointer: str) -> Any:
     for part in (p for p in pointer.split("/") if p):
         if isinstance(value, list) and part.isdigit():
@@ -83,7 +88,7 @@ def ingest(call: Call) -> Result:
     fresh = []
     for item in items:
         key = str(pointer_get(item, call.spec["key"]))
-        if call.runtime.store.add(call.principal.namespace, call.spec["collection"], key, item):
+        if call.runtime.store.add(_ns(call), call.spec["collection"], key, item):
             fresh.append(item)
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, fresh)
@@ -215,7 +220,7 @@ def create(call: Call) -> Result:
     for key, value in list(resource.items()):
         if not isinstance(value, str | int | float | bool | dict | list | type(None)):
             resource[key] = None if key not in (example or {}) else example[key]
-    call.runtime.store.put(call.principal.namespace, call.spec["collection"], new_id, resource)
+    call.runtime.store.put(_ns(call), call.spec["collection"], new_id, resource)
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, [resource])
     return _overlay(example, resource), status
@@ -229,7 +234,7 @@ def get(call: Call) -> Result:
     _check_owner(call)
     example, status = success(call.operation)
     key = str(call.params.get(call.spec["param"]))
-    resource = call.runtime.store.get(call.principal.namespace, call.spec["collection"], key)
+    resource = call.runtime.store.get(_ns(call), call.spec["collection"], key)
     if resource is None:
         if not call.spec.get("singleton"):
             raise Rejection("not_found")
@@ -244,7 +249,7 @@ def update(call: Call) -> Result:
     _check_owner(call)
     example, status = success(call.operation)
     key = str(call.params.get(call.spec["param"]))
-    namespace, collection = call.principal.namespace, call.spec["collection"]
+    namespace, collection = _ns(call), call.spec["collection"]
     current = call.runtime.store.get(namespace, collection, key) or _seed(call, key)
     updated = {**current, **_request_fields(call)}
     call.runtime.store.put(namespace, collection, key, updated)
@@ -270,7 +275,7 @@ def list_resources(call: Call) -> Result:
     response's field names)."""
     example, status = success(call.operation)
     spec = call.spec
-    items = call.runtime.store.items(call.principal.namespace, spec["collection"])
+    items = call.runtime.store.items(_ns(call), spec["collection"])
     for param, field in spec.get("filters", {}).items():
         wanted = call.params.get(param)
         if wanted is not None:
@@ -317,7 +322,7 @@ def login(call: Call) -> Result:
 
 
 def _balance(call: Call, spec: Mapping[str, Any]) -> float:
-    stored = call.runtime.store.get(call.principal.namespace, "ledger", spec["ledger"])
+    stored = call.runtime.store.get(_ns(call), "ledger", spec["ledger"])
     if stored is not None:
         return float(stored["value"])
     return float(_credential(call).get(spec.get("initial_from", spec["ledger"]), 0))
@@ -333,7 +338,7 @@ def debit(call: Call, spec: Mapping[str, Any]) -> None:
         raise Rejection(spec["refused"], params={"balance": f"{balance:.2f}"})
     if amount:
         ledger = {"value": balance - amount}
-        call.runtime.store.put(call.principal.namespace, "ledger", spec["ledger"], ledger)
+        call.runtime.store.put(_ns(call), "ledger", spec["ledger"], ledger)
 
 
 @action("balance")

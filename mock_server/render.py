@@ -47,7 +47,7 @@ def problem_message(profile: Profile, problem: Problem, path: str) -> tuple[str,
     )
     if template is None:
         return problem.default_message, False
-    params = {**problem.params, "detail": problem.default_message, "path": path}
+    params = {"field": path, **problem.params, "detail": problem.default_message, "path": path}
     return fill(template, params), "{path}" in template
 
 

@@ -12,7 +12,9 @@ Two vendor keywords express rules the docs state but JSON Schema cannot (see spe
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 import re
 from collections.abc import AsyncGenerator, Iterator, Mapping
@@ -90,12 +92,15 @@ def _parse_time(value: Any) -> datetime | None:
 
 def csv_rows(data: bytes, rule: Mapping[str, Any]) -> list[str] | None:
     """The first cells of an uploaded CSV's data rows (the optional header row dropped), or
-    None when the file is not UTF-8 text."""
+    None when the file is not UTF-8 text (a byte-order mark, as spreadsheets write, is fine)."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    rows = [line.split(",")[0].strip() for line in text.splitlines() if line.strip()]
+    try:
+        rows = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    except csv.Error:
+        return None
     return rows[1:] if rows and rows[0] == rule.get("header") else rows
 
 
@@ -359,7 +364,7 @@ class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ign
             return json.loads(raw.decode(self._encoding or "utf-8"))
         except (UnicodeDecodeError, LookupError) as exc:
             raise Rejection("malformed_body", params={"detail": "body is not UTF-8"}) from exc
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # malformed, too deep, or a huge integer
             raise Rejection("malformed_body", params={"detail": str(exc)}) from exc
 
 
@@ -384,10 +389,11 @@ class _FormBody(_CollectingBody):
         self.extra_problems: list[Problem] = []
         for key in form:
             values, prop = form.getlist(key), properties.get(key, {})
+            if prop.get("x-csv-rows"):  # checked however it is sent: as a file or a plain field
+                value = values[0]
+                content = await value.read() if isinstance(value, UploadFile) else value.encode()
+                self.extra_problems += csv_problems(key, content, prop["x-csv-rows"])
             if isinstance(values[0], UploadFile):
-                if prop.get("x-csv-rows"):
-                    content = await values[0].read()
-                    self.extra_problems += csv_problems(key, content, prop["x-csv-rows"])
                 data[key] = "" if len(values) == 1 else [""] * len(values)
             elif prop.get("type") == "array":
                 data[key] = [_coerce(v, prop.get("items", {})) for v in values]

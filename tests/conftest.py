@@ -11,11 +11,17 @@ import yaml
 from starlette.testclient import TestClient
 
 from mock_server.app import build_app
+from mock_server.auth import Principal
 from mock_server.config import Config
 from mock_server.runtime import Runtime, build_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = yaml.safe_load((ROOT / "specs" / "sandbox-credentials.yaml").read_text())
+
+
+def ns(api: str, credential: str, *partition: str) -> str:
+    """A principal's state namespace in ``api`` (as the mock keys its store)."""
+    return Principal(credential, partition).namespace(api)
 
 
 class Mock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Mock
+from tests.conftest import Mock, ns
 from tests.mock.test_zipteams import HEADERS, item, post
 
 
@@ -51,7 +51,9 @@ def test_reset_clears_state_and_journal(mock: Mock) -> None:
     post(mock, {"data": [item("x")]})
     assert mock.request("POST", "/__mock/reset").json() == {"reset": True}
     assert mock.request("GET", "/__mock/requests").json()["entries"] == []
-    assert mock.runtime.store.items("sandbox/tenant1/subtenant1", "calls") == []
+    assert (
+        mock.runtime.store.items(ns("zipteams", "sandbox", "tenant1", "subtenant1"), "calls") == []
+    )
 
 
 def test_health_and_unknown_admin_route(mock: Mock) -> None:

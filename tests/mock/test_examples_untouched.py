@@ -44,3 +44,14 @@ def test_requests_leave_every_example_as_the_spec_has_it(mock: Mock) -> None:
     assert mock.request("PATCH", url, json=patch, headers=D3).status_code == 200
     assert mock.request("GET", url, headers=D3).status_code == 200
     assert all_examples(mock) == before
+
+
+def test_state_is_never_shared_across_apis(mock: Mock) -> None:
+    """Both the voice API and Ziett keep campaigns for a credential named "sandbox"."""
+    form = {"name": "M", "audio_id": AUDIO}
+    csv = {"csv_file": ("p.csv", b"03001234567\n", "text/csv")}
+    created = mock.request("POST", "/voice/api/v1/campaigns", data=form, files=csv, headers=VOICE)
+    assert created.status_code == 201
+    token = {"Authorization": f"Bearer {CREDENTIALS['ziett'][0]['access_token']}"}
+    r = mock.request("GET", f"/ziett/v1/campaigns/{created.json()['id']}", headers=token)
+    assert r.status_code == 404

@@ -16,7 +16,7 @@ import jwt
 import pytest
 import yaml
 
-from tests.conftest import CREDENTIALS, ROOT, Mock, make_mock
+from tests.conftest import CREDENTIALS, ROOT, Mock, make_mock, ns
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
@@ -732,7 +732,7 @@ def test_csv_with_a_bad_row_is_422_naming_the_row(mock: Mock) -> None:
     details = r.json()["error"]["details"]
     assert list(details) == ["csv_file"]
     assert details["csv_file"].startswith("Row 2: 12345 ")
-    assert mock.runtime.store.items(SANDBOX["name"], "campaigns") == []
+    assert mock.runtime.store.items(ns("voice", SANDBOX["name"]), "campaigns") == []
 
 
 @pytest.mark.parametrize(
@@ -792,7 +792,7 @@ def test_every_form_problem_is_one_details_entry(
 
 def test_campaign_with_unknown_audio_is_404(mock: Mock) -> None:
     refused(campaign(mock, audio_id=UNKNOWN_ID), 404, AUDIO_NOT_FOUND)
-    assert mock.runtime.store.items(SANDBOX["name"], "campaigns") == []
+    assert mock.runtime.store.items(ns("voice", SANDBOX["name"]), "campaigns") == []
 
 
 @pytest.mark.parametrize(
@@ -871,4 +871,25 @@ def test_rejected_requests_leave_accepted_state_intact(mock: Mock) -> None:
     assert balance(mock) == 95.0
     r = mock.request("GET", f"{CAMPAIGNS}/{created['id']}", headers=AUTH)
     assert (r.status_code, r.json()) == (200, created)
-    assert len(mock.runtime.store.items(SANDBOX["name"], "campaigns")) == 1
+    assert len(mock.runtime.store.items(ns("voice", SANDBOX["name"]), "campaigns")) == 1
+
+
+def test_csv_rule_holds_when_the_csv_is_sent_as_a_plain_field(mock: Mock) -> None:
+    fields = {"name": (None, "M"), "audio_id": (None, AUDIO), "csv_file": (None, "garbage\nnope")}
+    r = mock.request("POST", CAMPAIGNS, files=fields, headers=AUTH)
+    assert r.status_code == 422
+    assert r.json()["error"]["details"] == {
+        "csv_file": "Row 1: garbage is not a Pakistani mobile number."
+    }
+
+
+def test_csv_with_byte_order_mark_and_quoted_cells_is_read_as_a_spreadsheet_writes_it(
+    mock: Mock,
+) -> None:
+    content = '\ufeffphone_number\n"03001234567"\n+923211234567\n'.encode()
+    files = {"csv_file": ("p.csv", content, "text/csv")}
+    r = mock.request(
+        "POST", CAMPAIGNS, data={"name": "M", "audio_id": AUDIO}, files=files, headers=AUTH
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["statistics"]["total"] == 2

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CREDENTIALS, Mock, make_mock
+from tests.conftest import CREDENTIALS, Mock, make_mock, ns
 
 URL = "/zipteams/api/v1/partner/ingest/batch-call"
 CRED = CREDENTIALS["zipteams"][0]
@@ -178,8 +178,10 @@ def test_docs_curl_headers_alone_are_refused(mock: Mock) -> None:
         (b"{not json", "application/json", 400),
         (b"\xff\xfe\x00", "application/json", 400),
         (b"data=1", "text/plain", 415),
+        (b"[" * 5000 + b"]" * 5000, "application/json", 400),
+        (b'{"data": ' + b"9" * 5000 + b"}", "application/json", 400),
     ],
-    ids=["malformed", "not-utf8", "wrong-content-type"],
+    ids=["malformed", "not-utf8", "wrong-content-type", "nested-too-deep", "huge-integer"],
 )
 def test_unreadable_bodies_get_the_envelope(
     mock: Mock, content: bytes, content_type: str, status: int
@@ -276,7 +278,7 @@ def test_resubmitted_call_is_accepted_and_stored_once(mock: Mock) -> None:
     body = {"data": [item("c-1"), item("c-2")]}
     assert post(mock, body).status_code == 200
     assert post(mock, body).status_code == 200
-    namespace = f"{CRED['name']}/tenant1/subtenant1"
+    namespace = ns("zipteams", CRED["name"], "tenant1", "subtenant1")
     stored = mock.runtime.store.items(namespace, "calls")
     assert [s["call"]["id"] for s in stored] == ["c-1", "c-2"]
 
@@ -286,10 +288,12 @@ def test_state_is_isolated_per_tenant(mock: Mock) -> None:
     post(mock, {"data": [item("t2-call")]}, headers={**HEADERS, "x-tenant-id": "tenant2"})
     store = mock.runtime.store
     assert [
-        s["call"]["id"] for s in store.items(f"{CRED['name']}/tenant1/subtenant1", "calls")
+        s["call"]["id"]
+        for s in store.items(ns("zipteams", CRED["name"], "tenant1", "subtenant1"), "calls")
     ] == ["t1-call"]
     assert [
-        s["call"]["id"] for s in store.items(f"{CRED['name']}/tenant2/subtenant1", "calls")
+        s["call"]["id"]
+        for s in store.items(ns("zipteams", CRED["name"], "tenant2", "subtenant1"), "calls")
     ] == ["t2-call"]
 
 
@@ -298,7 +302,9 @@ def test_rejected_batch_leaves_accepted_state_intact(mock: Mock) -> None:
     bad = copy.deepcopy(item("kept"))
     bad["call"]["contact_number"] = "nope"
     assert post(mock, {"data": [bad]}).status_code == 422
-    stored = mock.runtime.store.items(f"{CRED['name']}/tenant1/subtenant1", "calls")
+    stored = mock.runtime.store.items(
+        ns("zipteams", CRED["name"], "tenant1", "subtenant1"), "calls"
+    )
     assert [s["call"]["contact_number"] for s in stored] == ["+1234567890"]
 
 
@@ -310,3 +316,23 @@ def test_provisional_disposition_update_is_served(mock: Mock) -> None:
     assert (r.status_code, r.json()) == (200, {"success": True})
     r = mock.request("POST", url, json={"disposition_status": "won"}, headers=HEADERS)
     assert errors(r) == {"customer_id": "customer_id should not be empty"}
+
+
+def test_tenant_ids_with_slashes_do_not_share_state(mock: Mock) -> None:
+    """tenant "a/b" + sub-tenant "c" and tenant "a" + sub-tenant "b/c" are different tenants."""
+    first = {**HEADERS, "x-tenant-id": "a/b", "x-sub-tenant-id": "c"}
+    second = {**HEADERS, "x-tenant-id": "a", "x-sub-tenant-id": "b/c"}
+    assert post(mock, {"data": [item("same-id")]}, headers=first).status_code == 200
+    assert post(mock, {"data": [item("same-id")]}, headers=second).status_code == 200
+    store = mock.runtime.store
+    assert len(store.items(ns("zipteams", CRED["name"], "a/b", "c"), "calls")) == 1
+    assert len(store.items(ns("zipteams", CRED["name"], "a", "b/c"), "calls")) == 1
+
+
+@pytest.mark.parametrize("content", [b"null", b""], ids=["null", "empty"])
+def test_missing_body_is_one_worded_problem(mock: Mock, content: bytes) -> None:
+    r = mock.request(
+        "POST", URL, content=content, headers={**HEADERS, "content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert errors(r) == {"body": "body should not be empty"}
