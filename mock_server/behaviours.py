@@ -250,9 +250,10 @@ def update(call: Call) -> Result:
     example, status = success(call.operation)
     key = str(call.params.get(call.spec["param"]))
     namespace, collection = _ns(call), call.spec["collection"]
-    current = call.runtime.store.get(namespace, collection, key) or _seed(call, key)
-    updated = {**current, **_request_fields(call)}
-    call.runtime.store.put(namespace, collection, key, updated)
+    fields = _request_fields(call)
+    updated = call.runtime.store.update(
+        namespace, collection, key, lambda current: {**(current or _seed(call, key)), **fields}
+    )
     return _overlay(example, updated), status
 
 
@@ -321,8 +322,7 @@ def login(call: Call) -> Result:
     return {**example, call.spec["token"]: token, call.spec["expires_in"]: ttl}, status
 
 
-def _balance(call: Call, spec: Mapping[str, Any]) -> float:
-    stored = call.runtime.store.get(_ns(call), "ledger", spec["ledger"])
+def _balance(call: Call, spec: Mapping[str, Any], stored: Mapping[str, Any] | None) -> float:
     if stored is not None:
         return float(stored["value"])
     return float(_credential(call).get(spec.get("initial_from", spec["ledger"]), 0))
@@ -331,18 +331,22 @@ def _balance(call: Call, spec: Mapping[str, Any]) -> float:
 def debit(call: Call, spec: Mapping[str, Any]) -> None:
     """Take ``amount`` from the caller's ledger, or refuse with ``refused`` (the situation) when
     the balance is below ``amount`` or ``minimum``. The ledger starts at the credential's
-    ``initial_from`` field."""
-    balance = _balance(call, spec)
+    ``initial_from`` field. Check and debit are one store step, so concurrent calls cannot
+    both spend the same balance."""
     amount = float(spec.get("amount", 0))
-    if balance < max(amount, float(spec.get("minimum", 0))):
-        raise Rejection(spec["refused"], params={"balance": f"{balance:.2f}"})
-    if amount:
-        ledger = {"value": balance - amount}
-        call.runtime.store.put(_ns(call), "ledger", spec["ledger"], ledger)
+
+    def take(current: dict[str, Any] | None) -> dict[str, Any]:
+        balance = _balance(call, spec, current)
+        if balance < max(amount, float(spec.get("minimum", 0))):
+            raise Rejection(spec["refused"], params={"balance": f"{balance:.2f}"})
+        return {"value": balance - amount}
+
+    call.runtime.store.update(_ns(call), "ledger", spec["ledger"], take)
 
 
 @action("balance")
 def balance(call: Call) -> Result:
     """The caller's ledger in the success example's ``field``."""
     example, status = success(call.operation)
-    return {**example, call.spec["field"]: round(_balance(call, call.spec), 2)}, status
+    stored = call.runtime.store.get(_ns(call), "ledger", call.spec["ledger"])
+    return {**example, call.spec["field"]: round(_balance(call, call.spec, stored), 2)}, status

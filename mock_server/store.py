@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -18,6 +19,13 @@ class Store(Protocol):
     def put(self, namespace: str, collection: str, key: str, value: dict[str, Any]) -> None: ...
     def add(self, namespace: str, collection: str, key: str, value: dict[str, Any]) -> bool: ...
     def items(self, namespace: str, collection: str) -> list[dict[str, Any]]: ...
+    def update(
+        self,
+        namespace: str,
+        collection: str,
+        key: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]: ...
     def clear(self) -> None: ...
 
 
@@ -65,6 +73,25 @@ class MemoryStore:
     def items(self, namespace: str, collection: str) -> list[dict[str, Any]]:
         with self._lock:
             return list(self._collection(namespace, collection).values())
+
+    def update(
+        self,
+        namespace: str,
+        collection: str,
+        key: str,
+        change: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Replace the item at ``key`` with ``change(current)`` as one step (a read-modify-
+        write that two threads cannot interleave). ``change`` may raise to leave it as it was;
+        it must not call the store."""
+        with self._lock:
+            items = self._collection(namespace, collection)
+            new = change(items.get(key))
+            items[key] = new
+            items.move_to_end(key)
+            while len(items) > self.max_items:
+                items.popitem(last=False)
+            return new
 
     def clear(self) -> None:
         with self._lock:

@@ -1,0 +1,87 @@
+"""The in-memory store: bounded, isolated, and atomic where a request reads then writes."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from mock_server.app import build_app
+from mock_server.config import Config
+from mock_server.runtime import build_runtime
+from mock_server.store import MemoryStore
+from tests.conftest import CREDENTIALS
+
+
+@pytest.fixture
+def busy_switching() -> Iterator[None]:
+    """Make the interpreter switch threads as often as it can, to expose races."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+def test_update_is_one_step_across_threads(busy_switching: None) -> None:
+    store = MemoryStore()
+
+    def bump(current: dict[str, Any] | None) -> dict[str, Any]:
+        return {"n": (current or {"n": 0})["n"] + 1}
+
+    def worker() -> None:
+        for _ in range(500):
+            store.update("ns", "c", "k", bump)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get("ns", "c", "k") == {"n": 4000}
+
+
+def test_update_that_raises_changes_nothing() -> None:
+    store = MemoryStore()
+    store.put("ns", "c", "k", {"v": 1})
+
+    def refuse(current: dict[str, Any] | None) -> dict[str, Any]:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        store.update("ns", "c", "k", refuse)
+    assert store.get("ns", "c", "k") == {"v": 1}
+
+
+def test_bounds_evict_least_recently_used() -> None:
+    store = MemoryStore(max_namespaces=2, max_items=2)
+    for key in ("a", "b", "c"):
+        store.put("ns1", "c", key, {"k": key})
+    assert [i["k"] for i in store.items("ns1", "c")] == ["b", "c"]
+    store.put("ns2", "c", "x", {})
+    store.put("ns3", "c", "y", {})
+    assert store.items("ns1", "c") == []  # the least recently used namespace went
+
+
+def test_concurrent_calls_never_spend_the_same_balance(busy_switching: None) -> None:
+    """100 PKR at 2.5 a call: exactly 40 of 60 concurrent calls are placed (FlaskApp threads).
+
+    The client runs the app's lifespan start-up first, as uvicorn does: connexion builds its
+    middleware stack then, not on the first (here: eight concurrent) requests.
+    """
+    app = build_app(build_runtime(Config(jwt_secret="t", app_kind="flask", rate_limits=False)))
+    headers = {"Authorization": f"Bearer {CREDENTIALS['voice'][0]['api_key']}"}
+    body = {"phone_number": "03001234567", "audio_id": "550e8400-e29b-41d4-a716-446655440000"}
+    with TestClient(app) as client:
+
+        def place(_: int) -> int:
+            return client.post("/voice/api/v1/calls", json=body, headers=headers).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(place, range(60)))
+        assert statuses.count(201) == 40 and statuses.count(403) == 20
+        assert client.get("/voice/api/v1/balance", headers=headers).json()["balance"] == 0
