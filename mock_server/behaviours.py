@@ -11,14 +11,16 @@ import hmac
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
+
+from jsonpointer import resolve_pointer
 
 from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
 from .runtime import Api, Runtime
 from .specindex import Operation
 from .validation import csv_rows
+from .wire import utc_stamp
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,8 @@ def _ns(call: Call) -> str:
 
 
 def pointer_get(value: Any, pointer: str) -> Any:
-    for part in (p for p in pointer.split("/") if p):
-        if isinstance(value, list) and part.isdigit():
-            value = value[int(part)] if int(part) < len(value) else None
-        elif isinstance(value, dict):
-            value = value.get(part)
-        else:
-            return None
-    return value
+    """RFC 6901 lookup (escapes and list indices included); None where nothing is."""
+    return resolve_pointer(value, pointer, None)
 
 
 def success(operation: Operation) -> Result:
@@ -109,7 +105,7 @@ def _overlay(example: Any, resource: Mapping[str, Any]) -> Any:
 
 
 def _now(call: Call) -> str:
-    return datetime.fromtimestamp(call.runtime.clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_stamp(call.runtime.clock())
 
 
 def _credential(call: Call) -> Mapping[str, Any]:

@@ -24,11 +24,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from jsonpointer import resolve_pointer
 
 from .egress import AllowList, Delivery, Dispatcher, HttpxSender, Scheduler, ThreadScheduler
 from .specindex import METHODS, resolve
+from .wire import utc_stamp
 
 if TYPE_CHECKING:
     from .behaviours import Call
@@ -44,20 +46,7 @@ _ABSENT = object()
 
 def pointer(document: Any, path: str) -> Any:
     """RFC 6901 lookup; ``_ABSENT`` when the path does not exist."""
-    value = document
-    for raw in path.split("/")[1:]:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, Mapping) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return _ABSENT
-    return value
-
-
-def utc_stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return resolve_pointer(document, path, _ABSENT)
 
 
 def render_body(template: Any, item: Any, values: Mapping[str, Any]) -> Any:

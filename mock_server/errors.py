@@ -71,7 +71,7 @@ def respond(runtime: Runtime, scope: MutableMapping[str, Any], exc: Exception) -
         # Starlette lists only the first matching route's methods; the spec knows them all.
         rejection.headers["Allow"] = ", ".join(api.allowed_methods(scope.get("path", "")))
     trace_id = uuid.uuid4().hex
-    timestamp = datetime.now(UTC).isoformat()
+    timestamp = datetime.fromtimestamp(runtime.clock(), UTC).isoformat()
     rendered = render_rejection(api.profile, rejection, trace_id, timestamp, ctx.operation)
     ctx.api = ctx.api or api.name
     ctx.reasons = list(rendered.reasons)

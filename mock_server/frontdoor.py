@@ -6,7 +6,6 @@ answer, including connexion's own refusals.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -20,6 +19,7 @@ from .journal import redact_body, redact_headers
 from .problems import Rejection
 from .ratelimit import rate_limit_headers
 from .runtime import Api, Runtime
+from .wire import send_json
 
 ADMIN = "/__mock"
 
@@ -79,7 +79,9 @@ class FrontDoor:
         declared = Headers(scope=scope).get("content-length", "")
         if limit is not None and declared.isdigit() and int(declared) > limit:
             response = respond(self.runtime, scope, Rejection("payload_too_large"))
-            await _send(send_tracked, response.status_code, response.body, response.headers or {})
+            await send_json(
+                send_tracked, response.status_code, response.body, response.headers or {}
+            )
         else:
             await self.app(scope, receive_counted, send_tracked)
         self._journal(scope, ctx, status, time.perf_counter() - started)
@@ -120,7 +122,7 @@ class FrontDoor:
     async def _admin(self, scope: Scope, send: Send) -> None:
         route = self.admin_routes.get((scope["method"], scope["path"][len(ADMIN) :] or "/"))
         if route is None:
-            await _send(
+            await send_json(
                 send,
                 404,
                 {
@@ -131,7 +133,7 @@ class FrontDoor:
             )
             return
         status, body = route(QueryParams(scope.get("query_string", b"")))
-        await _send(send, status, body, {})
+        await send_json(send, status, body, {})
 
     def _health(self, query: QueryParams) -> tuple[int, Any]:
         return 200, {"status": "ok", "apis": [a.name for a in self.runtime.apis]}
@@ -160,21 +162,3 @@ class FrontDoor:
                 for a in self.runtime.apis
             ]
         }
-
-
-async def _send(send: Send, status: int, body: Any, headers: Any) -> None:
-    payload = (
-        body
-        if isinstance(body, bytes)
-        else body.encode()
-        if isinstance(body, str)
-        else json.dumps(body).encode()
-    )
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw += [
-        (k.lower().encode(), str(v).encode())
-        for k, v in dict(headers).items()
-        if k.lower() not in {"content-type", "content-length"}
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": payload})

@@ -7,9 +7,6 @@ SecurityMiddleware, whose refusals cannot carry a partner's statuses and message
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -20,6 +17,7 @@ from .problems import Rejection
 from .ratelimit import rate_limit_headers
 from .runtime import Api, Runtime
 from .selection import parse_preference, select
+from .wire import send_json
 
 ROUTING = "connexion_routing"
 
@@ -63,7 +61,7 @@ class Gate:
                 for name, value in selected.response.headers.items()
                 if value is not None and name not in ctx.response_headers
             }
-            await _send_json(send, selected.status, selected.body, extra)
+            await send_json(send, selected.status, selected.body, extra)
             return
         scope.setdefault("extensions", {}).setdefault("connexion_context", {})[context.KEY] = ctx
         await self.app(scope, receive, send)
@@ -80,11 +78,3 @@ class Gate:
             raise Rejection(
                 "rate_limited", headers={"Retry-After": retry}, params={"retry_after": retry}
             )
-
-
-async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
-    payload = b"" if body is None else json.dumps(body).encode()
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": payload})

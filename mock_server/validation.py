@@ -33,6 +33,7 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
+from jsonpointer import JsonPointer, resolve_pointer
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
@@ -62,12 +63,10 @@ def _unique_by(validator: Any, pointer: str, instance: Any, schema: Any) -> Iter
     """``x-unique-by: /call/id``: array items must differ at that JSON pointer."""
     if not isinstance(instance, list):
         return
-    parts = [p for p in pointer.split("/") if p]
+    parts = JsonPointer(pointer).parts
     seen: set[str] = set()
     for index, item in enumerate(instance):
-        value: Any = item
-        for part in parts:
-            value = value.get(part) if isinstance(value, dict) else None
+        value = resolve_pointer(item, pointer, None)
         if value is None:
             continue
         key = json.dumps(value, sort_keys=True)
