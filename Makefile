@@ -8,7 +8,7 @@ PORT   ?= 8080
 ARGS   ?=
 REPORTS := reports
 
-.PHONY: help setup mock lint test unit fuzz fuzz-deep contract bench clean
+.PHONY: help setup mock lint test fuzz-deep contract bench clean
 
 help:
 	@echo "make mock       set up, then serve every partner API on http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint       openapi-spec-validator + house rules + yamllint + ruff + mypy"
 	@echo "make fuzz-deep  many more fuzzing examples, for a longer hunt"
 	@echo "make contract PARTNER=<name> BASE_URL=https://...   the same suite against a live endpoint"
+	@echo "make bench      the mock against Prism and a bare ASGI ceiling (installs wrk and Prism)"
 
 setup: $(STAMP)
 

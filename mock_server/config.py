@@ -41,23 +41,13 @@ class Config:
     callback_workers: int = 4
 
 
-ENV = {  # environment variable -> (field, parser)
-    "MOCK_HOST": "host",
-    "MOCK_PORT": "port",
-    "MOCK_APP": "app_kind",
-    "MOCK_CREDENTIALS": "credentials",
-    "MOCK_JWT_SECRET": "jwt_secret",
-    "MOCK_SPECS_DIR": "specs_dir",
-}
-
-
 def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     """Command line over environment over defaults."""
     parser = argparse.ArgumentParser(prog="python -m mock_server", description=__doc__)
     parser.add_argument("--spec", type=Path, help="serve only this spec, at the root")
     parser.add_argument("--specs-dir", type=Path, default=environ.get("MOCK_SPECS_DIR"))
     parser.add_argument("--host", default=environ.get("MOCK_HOST", Config.host))
-    parser.add_argument("--port", type=int, default=int(environ.get("MOCK_PORT", Config.port)))
+    parser.add_argument("--port", type=int, default=environ.get("MOCK_PORT", str(Config.port)))
     parser.add_argument(
         "--app",
         dest="app_kind",
@@ -89,6 +79,8 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     parser.add_argument("--callback-backoff", type=float, default=Config.callback_backoff)
     parser.add_argument("--callback-timeout", type=float, default=Config.callback_timeout)
     args = parser.parse_args(list(argv))
+    if any("=" not in item for item in args.rate_limit):
+        parser.error("--rate-limit takes API=LIMIT, e.g. zipteams=1000/minute")
     overrides = dict(item.split("=", 1) for item in args.rate_limit)
     kwargs: dict[str, object] = {
         "spec": args.spec.resolve() if args.spec else None,

@@ -57,13 +57,3 @@ class Rejection(Exception):
         self.code = code
         self.headers = dict(headers or {})
         self.params = dict(params or {})
-
-    def reasons(self) -> list[str]:
-        """Human-readable reasons, for the request journal."""
-        if not self.problems:
-            return [self.message or self.situation]
-        return [f"{_dotted(p.path)}: {p.default_message}" for p in self.problems]
-
-
-def _dotted(path: Sequence[PathPart]) -> str:
-    return ".".join(str(p) for p in path) or "(root)"

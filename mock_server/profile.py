@@ -48,7 +48,7 @@ class AuthRule:
 
     ``credential``: the sandbox-credential field the value must equal (constant-time);
     ``partition``: the value only partitions state (any non-empty value passes);
-    ``bearer_keys``/``bearer_jwt``: for http bearer schemes, which tokens are accepted.
+    ``bearer_key_prefix``/``bearer_jwt``: for http bearer schemes, which tokens are accepted.
     """
 
     scheme: str
