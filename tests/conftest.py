@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,17 @@ class Mock:
 
 def make_mock(**overrides: Any) -> Mock:
     return Mock(build_runtime(Config(jwt_secret="test-secret", **overrides)))
+
+
+def mock_with_credential(
+    api: str, credential: dict[str, Any], folder: Path, **overrides: Any
+) -> Mock:
+    """A mock whose credentials file is the sandbox one plus ``credential`` for ``api``."""
+    credentials = copy.deepcopy(CREDENTIALS)
+    credentials[api].append(credential)
+    path = folder / "credentials.yaml"
+    path.write_text(yaml.safe_dump(credentials))
+    return make_mock(credentials=path, **overrides)
 
 
 @pytest.fixture(scope="session", params=["async", "flask"])

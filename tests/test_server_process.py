@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import CREDENTIALS
+from tests.mock.test_zipteams import HEADERS
 from tests.server import ROOT, mock_process
 
 
@@ -25,15 +26,8 @@ def origin() -> Iterator[str]:
 def test_serves_every_api_over_http_with_banner_routes(origin: str) -> None:
     apis = httpx.get(f"{origin}/__mock/apis").json()["apis"]
     assert {a["name"] for a in apis} == {"zipteams", "ziett", "360dialog", "voice"}
-    cred = CREDENTIALS["zipteams"][0]
-    headers = {
-        "x-api-key": cred["api_key"],
-        "x-api-secret": cred["api_secret"],
-        "x-tenant-id": "t",
-        "x-sub-tenant-id": "s",
-    }
     r = httpx.post(
-        f"{origin}/zipteams/api/v1/partner/ingest/batch-call", json={"data": []}, headers=headers
+        f"{origin}/zipteams/api/v1/partner/ingest/batch-call", json={"data": []}, headers=HEADERS
     )
     assert r.status_code == 422
     assert r.json()["errors"] == [

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-import yaml
 
-from tests.conftest import CREDENTIALS, ROOT, Mock, make_mock, ns
+from tests.conftest import CREDENTIALS, ROOT, Mock, mock_with_credential, ns
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
@@ -382,19 +379,15 @@ def test_remaining_counts_down_within_the_window(mock: Mock) -> None:
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Mock:
     """Voice limited to 3 a minute, plus a credential holding PKR 1.25 (less than a minute)."""
-    credentials = copy.deepcopy(CREDENTIALS)
-    credentials["voice"].append(
-        {
-            "name": "low-balance",
-            "api_key": "zc_live_sandbox_key_low",
-            "email": "low@example.com",
-            "password": "sandbox-password",
-            "balance": 1.25,
-        }
-    )
-    path: Path = tmp_path_factory.mktemp("voice") / "credentials.yaml"
-    path.write_text(yaml.safe_dump(credentials))
-    return make_mock(rate_limit_overrides={"voice": "3/minute"}, credentials=path)
+    low = {
+        "name": "low-balance",
+        "api_key": "zc_live_sandbox_key_low",
+        "email": "low@example.com",
+        "password": "sandbox-password",
+        "balance": 1.25,
+    }
+    folder = tmp_path_factory.mktemp("voice")
+    return mock_with_credential("voice", low, folder, rate_limit_overrides={"voice": "3/minute"})
 
 
 def test_rate_limit_per_credential_with_retry_after(limited: Mock) -> None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import CREDENTIALS, ROOT, Mock, make_mock
+from tests.conftest import CREDENTIALS, ROOT, Mock, mock_with_credential
 
 SANDBOX, READ_ONLY = CREDENTIALS["ziett"]
 KEY = {"X-API-Key": SANDBOX["api_key"]}
@@ -543,18 +540,13 @@ def test_batch_is_limited_to_10_a_minute_per_key(mock: Mock) -> None:
 @pytest.fixture(scope="module")
 def two_senders(tmp_path_factory: pytest.TempPathFactory) -> Mock:
     """The mock with a second credential that may send (the sandbox file has only one)."""
-    credentials = copy.deepcopy(CREDENTIALS)
-    credentials["ziett"].append(
-        {
-            "name": "second-sender",
-            "api_key": "zt_test_ziett_key_0002",
-            "access_token": "ziett_sandbox_oauth_token_0002",
-            "scopes": SANDBOX["scopes"],
-        }
-    )
-    path: Path = tmp_path_factory.mktemp("ziett") / "credentials.yaml"
-    path.write_text(yaml.safe_dump(credentials))
-    return make_mock(credentials=path)
+    second = {
+        "name": "second-sender",
+        "api_key": "zt_test_ziett_key_0002",
+        "access_token": "ziett_sandbox_oauth_token_0002",
+        "scopes": SANDBOX["scopes"],
+    }
+    return mock_with_credential("ziett", second, tmp_path_factory.mktemp("ziett"))
 
 
 def test_batch_limit_is_counted_per_key(two_senders: Mock) -> None:
