@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -93,6 +93,9 @@ class Authenticator:
     rules: Sequence[AuthRule]
     credentials: Sequence[Mapping[str, Any]]
     jwt_secret: str
+    _orders: dict[tuple[str, ...], tuple[AuthRule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def authenticate(
         self,
@@ -116,15 +119,24 @@ class Authenticator:
         assert first is not None
         raise first
 
+    def _order(self, schemes: tuple[str, ...]) -> tuple[AuthRule, ...]:
+        """A requirement's rules in the profile's order, then any scheme the profile omits
+        (worked out once per requirement: the spec and profile never change)."""
+        hit = self._orders.get(schemes)
+        if hit is None:
+            known = {rule.scheme for rule in self.rules}
+            ordered = [r for r in self.rules if r.scheme in schemes]
+            hit = (*ordered, *(AuthRule(s) for s in schemes if s not in known))
+            self._orders[schemes] = hit
+        return hit
+
     def _one(
         self,
         requirement: Mapping[str, Sequence[str]],
         required_scopes: Sequence[str],
         request: Request,
     ) -> Principal:
-        by_scheme = {rule.scheme: rule for rule in self.rules}
-        ordered = [r for r in self.rules if r.scheme in requirement]
-        ordered += [AuthRule(s) for s in requirement if s not in by_scheme]
+        ordered = self._order(tuple(requirement))
         values: dict[str, str] = {}
         for rule in ordered:  # presence first, in the profile's order
             value = scheme_value(self.schemes.get(rule.scheme, {}), request.headers, request.query)

@@ -51,20 +51,20 @@ class FrontDoor:
         ctx.api = api.name if api else None
         limit = api.profile.max_body_bytes if api else None
         status = 0
+        received = 0
         limit_body = self.runtime.config.journal_body_bytes
 
         async def receive_counted() -> Message:
+            nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 if len(ctx.body) <= limit_body:
                     ctx.body.extend(chunk[: limit_body + 1 - len(ctx.body)])
-                receive_counted.total += len(chunk)  # type: ignore[attr-defined]
-                if limit is not None and receive_counted.total > limit:  # type: ignore[attr-defined]
+                received += len(chunk)
+                if limit is not None and received > limit:
                     raise Rejection("payload_too_large")
             return message
-
-        receive_counted.total = 0  # type: ignore[attr-defined]
 
         async def send_tracked(message: Message) -> None:
             nonlocal status
