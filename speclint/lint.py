@@ -16,8 +16,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_docs_dir() -> Path:
-    """``<repo>/../shared/partner-docs``, where CI and developers keep the partner docs."""
-    return REPO_ROOT.parent / "shared" / "partner-docs"
+    """``<repo>/docs/partners``: the partner docs travel with the repository, so a clone
+    anywhere lints (docs/partners/README.md says where they came from)."""
+    return REPO_ROOT / "docs" / "partners"
 
 
 def is_openapi_file(path: Path) -> bool:
