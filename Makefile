@@ -32,6 +32,7 @@ mock: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/yamllint -c .yamllint.yaml specs tests/fixtures
 	$(BIN)/python -m speclint specs
+	$(BIN)/python -m mock_server.check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy mock_server speclint

@@ -11,6 +11,7 @@ import uvicorn
 import yaml
 
 from .config import Config, from_sources
+from .profile import ProfileError
 from .runtime import Runtime, build_runtime
 
 
@@ -45,8 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     from .app import build_app  # after the filter: importing connexion is what warns
 
     config = from_sources(sys.argv[1:] if argv is None else argv, os.environ)
-    runtime = build_runtime(config)
-    app = build_app(runtime)
+    try:
+        runtime = build_runtime(config)
+        app = build_app(runtime)
+    except ProfileError as exc:  # a profile mistake stops start-up with its file and key
+        raise SystemExit(str(exc)) from exc
     print(banner(runtime, config), flush=True)
     # Everything built so far (specs, compiled validators, connexion's routes) lives for the
     # whole run: moved out of the collector's generations, it is no longer re-scanned by every

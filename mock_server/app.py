@@ -22,7 +22,7 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 
-from . import behaviours, context, errors
+from . import behaviours, context, errors, profilecheck
 from .frontdoor import FrontDoor
 from .gate import Gate
 from .runtime import Api, Runtime
@@ -120,6 +120,7 @@ def build_app(runtime: Runtime) -> FrontDoor:
     cls = connexion.FlaskApp if kind == "flask" else _AsyncApp
     app = cls(__name__, middlewares=middlewares, validator_map=validator_map())
     for api in runtime.apis:
+        profilecheck.require(api.profile, api.operations, behaviours.PARAMETERS)
         app.add_api(
             api.doc,
             base_path=api.base_path,

@@ -38,11 +38,17 @@ class Call:
 Result = tuple[Any, int]
 Action = Callable[[Call], Result]
 ACTIONS: dict[str, Action] = {}
+# Each action's parameters, (required, optional): checked against every profile at start-up
+# (profilecheck.py), so a profile mistake stops the mock instead of answering a 500.
+PARAMETERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def action(name: str) -> Callable[[Action], Action]:
+def action(
+    name: str, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()
+) -> Callable[[Action], Action]:
     def register(fn: Action) -> Action:
         ACTIONS[name] = fn
+        PARAMETERS[name] = (frozenset(required), frozenset(optional))
         return fn
 
     return register
@@ -73,7 +79,7 @@ def run(call: Call) -> Result:
     return ACTIONS[name](call)
 
 
-@action("ingest")
+@action("ingest", required=("collection", "items", "key"))
 def ingest(call: Call) -> Result:
     """Accept items idempotently by key; hand the new ones to the ``ingested`` listeners.
 
@@ -184,7 +190,11 @@ def _request_fields(call: Call) -> dict[str, Any]:
     return fields
 
 
-@action("create")
+@action(
+    "create",
+    required=("collection",),
+    optional=("id", "known", "unknown_situation", "derive", "debit", "timestamps"),
+)
 def create(call: Call) -> Result:
     """Store a new resource. Parameters: ``collection``; ``id`` (the field, or fields, that
     carry the new id; default ``id``); ``known``; ``derive``; ``debit`` (see :func:`debit`);
@@ -222,7 +232,9 @@ def create(call: Call) -> Result:
     return _overlay(example, resource), status
 
 
-@action("get")
+@action(
+    "get", required=("collection", "param"), optional=("owner", "singleton", "seed", "id_field")
+)
 def get(call: Call) -> Result:
     """Read a stored resource. Parameters: ``collection``; ``param`` (path parameter holding the
     id); optional ``owner``; ``singleton: true`` for a resource that exists before any write
@@ -238,7 +250,7 @@ def get(call: Call) -> Result:
     return _overlay(example, resource), status
 
 
-@action("update")
+@action("update", required=("collection", "param"), optional=("owner", "seed", "id_field"))
 def update(call: Call) -> Result:
     """Merge the body into a stored resource (seeded on first use, see :func:`_seed`).
     Parameters: ``collection``, ``param``, optional ``owner``, ``seed``, ``id_field``."""
@@ -264,7 +276,11 @@ def _seed(call: Call, key: str) -> dict[str, Any]:
     return seeded
 
 
-@action("list")
+@action(
+    "list",
+    required=("collection", "page", "size", "envelope"),
+    optional=("filters", "default_size", "order_by", "order", "order_by_param", "order_param"),
+)
 def list_resources(call: Call) -> Result:
     """A filtered, ordered page of a collection. Parameters: ``collection``; ``filters``
     ({query param: field}); ``page``/``size`` (query param names); ``order_by``/``order``
@@ -297,7 +313,7 @@ def list_resources(call: Call) -> Result:
 # --- credentials and money ---------------------------------------------------------------
 
 
-@action("login")
+@action("login", required=("match", "token", "expires_in"), optional=("refused",))
 def login(call: Call) -> Result:
     """Exchange sandbox credentials for a JWT the mock itself signs. Parameters: ``match``
     ({body field: credential field}); ``token`` and ``expires_in`` (response fields)."""
@@ -340,7 +356,7 @@ def debit(call: Call, spec: Mapping[str, Any]) -> None:
     call.runtime.store.update(_ns(call), "ledger", spec["ledger"], take)
 
 
-@action("balance")
+@action("balance", required=("ledger", "field"), optional=("initial_from",))
 def balance(call: Call) -> Result:
     """The caller's ledger in the success example's ``field``."""
     example, status = success(call.operation)

@@ -33,6 +33,11 @@ DEFAULT_STATUS = {
 ALIASES = {"path_validation": "validation", "body_type": "validation"}
 
 
+class ProfileError(ValueError):
+    """A profile that cannot be served; the message names the file, the key and what was
+    expected."""
+
+
 @dataclass(frozen=True)
 class Situation:
     status: int
@@ -83,6 +88,7 @@ class Profile:
     state: Mapping[str, Mapping[str, Any]]
     operation_situations: Mapping[str, Mapping[str, Situation]]
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    source: Path | None = None  # the profile's own file, for error messages
 
     def situation(self, name: str, operation: str | None = None) -> Situation:
         """The profile's entry for ``name`` (the operation's own wording first, from
@@ -110,8 +116,23 @@ def _situation(raw: Mapping[str, Any]) -> Situation:
 
 
 def load_profile(path: Path) -> Profile:
-    """Read ``specs/profiles/<name>.yaml``."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """Read ``specs/profiles/<name>.yaml``; a malformed one is a :class:`ProfileError` naming
+    the file and the key, never a bare KeyError at start-up."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ProfileError(f"profile {path} cannot be read: {exc}") from exc
+    if not isinstance(raw, Mapping):
+        raise ProfileError(f"profile {path}: expected a mapping at the top level")
+    try:
+        return _build(path, raw)
+    except KeyError as exc:
+        raise ProfileError(f"profile {path}: required key {exc} is missing") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ProfileError(f"profile {path}: malformed entry ({exc})") from exc
+
+
+def _build(path: Path, raw: Mapping[str, Any]) -> Profile:
     error = raw["error"]
     auth = tuple(
         AuthRule(
@@ -147,4 +168,5 @@ def load_profile(path: Path) -> Profile:
             for op, spec in raw.get("operations", {}).items()
         },
         raw=raw,
+        source=path,
     )
