@@ -58,6 +58,9 @@ def has_named_example(spec: SpecContext, response: dict[str, Any]) -> bool:
     return any(named_values(spec, as_dict(media)) for media in content.values())
 
 
+BODILESS = frozenset({"204", "205"})
+
+
 @spec_rule
 def success_example(spec: SpecContext) -> Iterator[Finding]:
     """Every operation has a 2xx response with a named example."""
@@ -68,6 +71,11 @@ def success_example(spec: SpecContext) -> Iterator[Finding]:
             for s, n in statuses.items()
             if s.startswith("2")
         ]
+        bodiless = [
+            s for s in statuses if s in BODILESS and not as_dict(statuses[s]).get("content")
+        ]
+        if bodiless:
+            continue  # a 204/205 has no body to give an example of (RFC 9110 §15.3.5)
         if not any(f is not None and has_named_example(spec, as_dict(f.node)) for f in found):
             yield spec.finding(
                 ptr(op.pointer, "responses"),

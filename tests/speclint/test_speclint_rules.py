@@ -233,3 +233,19 @@ def test_retry_after_must_be_integer(spec: Spec, lint_specs: LintSpecs) -> None:
     spec["components"]["headers"]["RetryAfter"] = {"schema": {"type": "string"}, "example": "30"}
     pointer = "/components/responses/TooManyRequests/headers/Retry-After"
     assert_finding(lint_specs(spec), FILE, pointer, "not type: integer")
+
+
+def test_gap_ids_keep_the_first_records_prefix(spec: Spec, lint_specs: LintSpecs) -> None:
+    """No table of partners: a spec's prefix is its first record's, and every id follows it."""
+    spec["x-doc-gaps"][1]["id"] = "ZT-02"
+    assert_finding(lint_specs(spec), FILE, "/x-doc-gaps/1/id", "should start with WI-")
+
+
+def test_a_bodiless_204_needs_no_example(spec: Spec, lint_specs: LintSpecs) -> None:
+    spec["paths"]["/v1/status"]["get"]["responses"] = {"204": {"description": "Nothing to say"}}
+    assert [str(f) for f in lint_specs(spec) if "2xx" in f.message] == []
+
+
+def test_a_200_without_example_is_still_refused(spec: Spec, lint_specs: LintSpecs) -> None:
+    spec["paths"]["/v1/status"]["get"]["responses"] = {"200": {"description": "Says nothing"}}
+    assert_finding(lint_specs(spec), FILE, STATUS + "/responses", "no 2xx response")
