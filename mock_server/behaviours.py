@@ -216,7 +216,9 @@ def create(call: Call) -> Result:
         **call.operation.request_defaults,
         **fields,
     }
-    new_id = str(uuid.uuid4())
+    new_id: str | int = str(uuid.uuid4())
+    if call.operation.success().property_types.get(id_fields[0]) == "integer":
+        new_id = _next_integer(call)
     for field in id_fields:
         resource[field] = new_id
     for field in call.spec.get("timestamps", ["created_at"]):
@@ -226,10 +228,22 @@ def create(call: Call) -> Result:
     for key, value in list(resource.items()):
         if not isinstance(value, str | int | float | bool | dict | list | type(None)):
             resource[key] = None if key not in (example or {}) else example[key]
-    call.runtime.store.put(_ns(call), call.spec["collection"], new_id, resource)
+    call.runtime.store.put(_ns(call), call.spec["collection"], str(new_id), resource)
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, [resource])
     return _overlay(example, resource), status
+
+
+def _next_integer(call: Call) -> int:
+    """The collection's next integer id (1, 2, …; never reused after a delete), taken in one
+    store step so concurrent creates cannot get the same id."""
+    taken = call.runtime.store.update(
+        _ns(call),
+        "ids",
+        call.spec["collection"],
+        lambda c: {"value": (c or {}).get("value", 0) + 1},
+    )
+    return int(taken["value"])
 
 
 @action(
@@ -265,6 +279,17 @@ def update(call: Call) -> Result:
     return _overlay(example, updated), status
 
 
+@action("delete", required=("collection", "param"), optional=("owner",))
+def delete(call: Call) -> Result:
+    """Remove a stored resource (not_found if absent); answers the success response, a bodiless
+    204 when that is what the spec documents."""
+    _check_owner(call)
+    key = str(call.params.get(call.spec["param"]))
+    if not call.runtime.store.delete(_ns(call), call.spec["collection"], key):
+        raise Rejection("not_found")
+    return success(call.operation)
+
+
 def _seed(call: Call, key: str) -> dict[str, Any]:
     """A resource before any write: the success example of ``seed`` (an operationId; default
     this operation), with ``id_field`` set to the key it is stored under."""
@@ -278,8 +303,11 @@ def _seed(call: Call, key: str) -> dict[str, Any]:
 
 @action(
     "list",
-    required=("collection", "page", "size", "envelope"),
-    optional=("filters", "default_size", "order_by", "order", "order_by_param", "order_param"),
+    required=("collection",),
+    optional=(
+        *("envelope", "page", "size", "default_size", "filters"),
+        *("order_by", "order", "order_by_param", "order_param"),
+    ),
 )
 def list_resources(call: Call) -> Result:
     """A filtered, ordered page of a collection. Parameters: ``collection``; ``filters``
@@ -298,9 +326,13 @@ def list_resources(call: Call) -> Result:
     indexed = list(enumerate(items))  # insertion order breaks ties, newest last
     indexed.sort(key=lambda pair: (str(pair[1].get(order_by, "")), pair[0]), reverse=descending)
     items = [item for _, item in indexed]
+    page = int(call.params.get(spec.get("page", ""), 1))
+    size = int(call.params.get(spec.get("size", ""), spec.get("default_size", 20)))
+    if "envelope" not in spec:  # a bare JSON array: every item, or a page if the spec pages
+        template = (example if isinstance(example, list) and example else [{}])[0]
+        shown = items[(page - 1) * size : page * size] if "page" in spec else items
+        return [_overlay(template, i) for i in shown], status
     names = spec["envelope"]
-    page = int(call.params.get(spec["page"], 1))
-    size = int(call.params.get(spec["size"], spec.get("default_size", 20)))
     total = len(items)
     body = dict(example)
     template = (example.get(names["items"]) or [{}])[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ class Response:
     examples: Mapping[str, Any]  # name -> value, in spec order
     headers: Mapping[str, Any]  # name -> example value (None when the spec gives none)
     media_type: str | None
+    # top-level property -> JSON type, of the body object (or of an array body's items)
+    property_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,18 @@ def _uploads(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[str, 
     return rules
 
 
+def _property_types(doc: Mapping[str, Any], schema: Any) -> dict[str, str]:
+    """Top-level property types of a response body (an array's items for a bare array), so an
+    action can mint ids of the type the spec documents."""
+    schema = resolve(doc, schema or {})
+    if schema.get("type") == "array":
+        schema = resolve(doc, schema.get("items", {}))
+    return {
+        name: str(resolve(doc, prop).get("type", ""))
+        for name, prop in schema.get("properties", {}).items()
+    }
+
+
 def _header_example(header: Mapping[str, Any]) -> Any:
     schema = header.get("schema", {})
     for value in (header.get("example"), schema.get("example"), schema.get("default")):
@@ -127,7 +141,10 @@ def index_operations(doc: Mapping[str, Any]) -> dict[str, Operation]:
                     name: _header_example(resolve(doc, header))
                     for name, header in response.get("headers", {}).items()
                 }
-                responses[str(status)] = Response(str(status), examples, headers, media)
+                schema = content[media].get("schema") if media is not None else None
+                responses[str(status)] = Response(
+                    str(status), examples, headers, media, _property_types(doc, schema)
+                )
             security = tuple(raw.get("security", root_security))
             scopes = tuple(raw.get("x-required-scopes", ()))
             out[raw["operationId"]] = Operation(

@@ -26,6 +26,7 @@ class Store(Protocol):
         key: str,
         change: Callable[[dict[str, Any] | None], dict[str, Any]],
     ) -> dict[str, Any]: ...
+    def delete(self, namespace: str, collection: str, key: str) -> bool: ...
     def clear(self) -> None: ...
 
 
@@ -92,6 +93,11 @@ class MemoryStore:
             while len(items) > self.max_items:
                 items.popitem(last=False)
             return new
+
+    def delete(self, namespace: str, collection: str, key: str) -> bool:
+        """Remove ``key``; True when it was there."""
+        with self._lock:
+            return self._collection(namespace, collection).pop(key, None) is not None
 
     def clear(self) -> None:
         with self._lock:
