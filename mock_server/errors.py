@@ -20,21 +20,11 @@ from starlette.exceptions import HTTPException
 
 from . import context
 from .problems import Rejection
+from .profile import SITUATION_BY_STATUS
 from .render import render_rejection
 from .runtime import Runtime
 
 log = logging.getLogger("mock_server")
-
-SITUATION_BY_STATUS = {
-    400: "malformed_body",
-    401: "missing_credential",
-    403: "invalid_credential",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation",
-}
 
 
 def as_rejection(exc: Exception) -> Rejection:

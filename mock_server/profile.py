@@ -29,6 +29,10 @@ DEFAULT_STATUS = {
     "internal": 500,
 }
 
+# The inverse, for refusals that arrive as a bare HTTP status (connexion's, Starlette's): the
+# first situation listed with that status. One table, so the two directions cannot drift apart.
+SITUATION_BY_STATUS = {status: name for name, status in reversed(DEFAULT_STATUS.items())}
+
 # Situations a profile may word on their own, else worded as another.
 ALIASES = {"path_validation": "validation", "body_type": "validation"}
 
