@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonpointer import resolve_pointer
+from jsonpointer import JsonPointer, resolve_pointer
 
 from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
@@ -172,7 +172,7 @@ def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
 def _set_pointer(target: dict[str, Any], pointer: str, value: Any) -> None:
     """Set ``value`` at ``pointer``, copying each nested object on the way (copy-on-write), so
     objects shared with the spec's examples are never changed."""
-    parts = [p for p in pointer.split("/") if p]
+    parts = JsonPointer(pointer).parts  # RFC 6901: "~1" is "/", "~0" is "~"
     for part in parts[:-1]:
         nested = target.get(part)
         target[part] = dict(nested) if isinstance(nested, dict) else {}

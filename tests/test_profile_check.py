@@ -121,3 +121,14 @@ def test_check_command_exits_1_with_the_message_and_0_when_clean(tmp_path: Path)
     )
     assert clean.returncode == 0, clean.stderr
     assert "4 profile(s) can be served" in clean.stdout
+
+
+def test_derived_pointers_are_unescaped_as_rfc_6901_says() -> None:
+    from mock_server.behaviours import _set_pointer
+
+    target: dict[str, Any] = {"kept": {"x": 1}}
+    shared = target["kept"]
+    _set_pointer(target, "/kept/a~1b", 2)
+    _set_pointer(target, "/c~0d", 3)
+    assert target == {"kept": {"x": 1, "a/b": 2}, "c~d": 3}
+    assert shared == {"x": 1}  # copy-on-write: the shared object is untouched
