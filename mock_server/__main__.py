@@ -35,6 +35,15 @@ def banner(runtime: Runtime, config: Config) -> str:
         f"  reset    : POST {origin}/__mock/reset",
         f"  credentials file: {config.credentials}",
     ]
+    if config.admin_token_generated:
+        # Printed here once; never logged again (Config's repr leaves it out).
+        lines += [
+            f"  admin token (generated; pass --admin-token to choose one): {config.admin_token}",
+            "    admin routes need 'Authorization: Bearer <admin token>', or a partner's own"
+            " API credential for its own view",
+        ]
+    elif config.admin_token:
+        lines.append("  admin routes: need the admin token, or a partner's own API credential")
     return "\n".join(lines)
 
 
