@@ -27,6 +27,7 @@ DEFAULT_STATUS = {
     "validation": 422,
     "rate_limited": 429,
     "internal": 500,
+    "unavailable": 503,  # the shared store (Redis) is unreachable
 }
 
 # Situations a profile may word on their own, else worded as another.
