@@ -183,3 +183,35 @@ def test_documented_120_per_minute_is_one_budget_across_processes(redis_url: str
                 statuses.append(client.post(origin + URL, json=body, headers=HEADERS).status_code)
         assert statuses[:120] == [200] * 120
         assert statuses[120] == 429
+
+
+def test_two_workers_share_state_tokens_and_one_budget(redis_url: str) -> None:
+    with mock_process("--workers", "2", "--store", redis_url) as origin, httpx.Client() as client:
+        login = client.post(
+            f"{origin}/voice/api/v1/auth/login",
+            json={"email": "ops@example.com", "password": "sandbox-password"},
+        )
+        assert login.status_code == 200, login.text
+        token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        placed = client.post(f"{origin}/voice/api/v1/calls", json=CALL, headers=token)
+        assert placed.status_code == 201
+        # fresh connections, so both workers answer some of them
+        listed = [
+            httpx.get(f"{origin}/voice/api/v1/calls", headers=token).json()["data"]
+            for _ in range(10)
+        ]
+        assert all([c["id"] for c in data] == [placed.json()["id"]] for data in listed)
+        statuses = [
+            httpx.post(origin + URL, json={"data": [item(f"c-{n}")]}, headers=HEADERS).status_code
+            for n in range(121)
+        ]
+        assert statuses[:120] == [200] * 120 and statuses[120] == 429
+
+
+def test_workers_need_the_shared_store() -> None:
+    from mock_server.config import from_sources
+
+    with pytest.raises(SystemExit):
+        from_sources(["--workers", "2"], {})
+    with pytest.raises(SystemExit):
+        from_sources(["--store", "mongodb://x"], {})
