@@ -91,7 +91,10 @@ class FrontDoor:
         """The profile's rate-limit headers for an answer the gate never saw (unknown path,
         wrong method, oversize body). Such a request counts against its client's budget, as a
         refused caller's does at the gate; no operation-specific limit applies to it."""
-        decision = self.runtime.limiter.take(api.name, "", client_identity(scope))
+        try:
+            decision = self.runtime.limiter.take(api.name, "", client_identity(scope))
+        except Rejection:  # the shared store is away: the answer goes out without the headers
+            return {}
         if decision is None:
             return {}
         return rate_limit_headers(api.profile.rate_limit_headers, decision, self.runtime.clock())
@@ -146,7 +149,12 @@ class FrontDoor:
                 {"WWW-Authenticate": 'Bearer realm="mock admin"'},
             )
             return
-        status, body = route(query, viewer)
+        try:
+            status, body = route(query, viewer)
+        except Rejection as exc:  # the shared store (Redis) is unreachable
+            status, body = 503, {"message": "the mock's shared store is unavailable; retry"}
+            await send_json(send, status, body, dict(exc.headers))
+            return
         await send_json(send, status, body, {})
 
     def _health(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:

@@ -139,6 +139,12 @@ def test_redis_restart_mid_run_answers_503_then_recovers(redis_server: Any, redi
         assert down.headers["retry-after"] == "1"
         voice = mock.request("GET", "/voice/api/v1/calls", headers=VOICE_AUTH)
         assert voice.status_code == 503 and "error" in voice.json()
+        unknown = mock.request("GET", "/voice/api/v1/nowhere", headers=VOICE_AUTH)
+        assert unknown.status_code == 404 and "error" in unknown.json()
+        for method, route in (("GET", "requests"), ("GET", "callbacks"), ("POST", "reset")):
+            admin = mock.request(method, f"/__mock/{route}")
+            assert admin.status_code == 503, (route, admin.text)
+            assert admin.headers["retry-after"] == "1"
     finally:
         redis_server.start()
     deadline = time.monotonic() + 10
