@@ -6,9 +6,10 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 ARGS   ?=
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 REPORTS := reports
 
-.PHONY: help setup mock lint test fuzz-deep contract bench clean
+.PHONY: help setup mock lint test redis-server fuzz-deep contract bench clean
 
 help:
 	@echo "make mock       set up, then serve every partner API on http://$(HOST):$(PORT)"
@@ -37,7 +38,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy mock_server speclint
 
-test: lint $(STAMP)
+# The Redis tests need a real redis-server (Debian's package); installed here when missing.
+redis-server:
+	@command -v redis-server >/dev/null || { \
+		echo "installing redis-server (Debian package) for the Redis tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
+
+test: lint $(STAMP) redis-server
 	@mkdir -p $(REPORTS)
 	$(BIN)/pytest --junitxml=$(REPORTS)/junit.xml
 

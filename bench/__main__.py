@@ -27,7 +27,8 @@ from .cases import CASES, ROOT, Case, NotReady, Request
 RESULTS = Path(__file__).resolve().parent / "results"
 WORK = tools.CACHE / "bench"
 PROFILED = ("zipteams-batch-1", "zipteams-batch-50", "zipteams-invalid")
-SERVERS = ("mock", "prism", "ceiling")
+SERVERS = ("mock", "mock-redis", "prism", "ceiling")
+SHARED_WORKERS = 2  # mock-redis: --workers 2 --store redis:// (the cost of sharing state)
 
 
 def _say(text: str) -> None:
@@ -41,7 +42,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--cases", default="", help="comma-separated case names (default: all)")
-    p.add_argument("--servers", default=",".join(SERVERS), help="subset of mock,prism,ceiling")
+    p.add_argument(
+        "--servers", default=",".join(SERVERS), help="subset of mock,mock-redis,prism,ceiling"
+    )
     p.add_argument(
         "--prism-log",
         default="warn",
@@ -100,6 +103,21 @@ class Bench:
         _, _, body = fetch(port, "GET", "/__mock/apis", {}, b"")
         return {a["name"]: a["base_path"].rstrip("/") for a in json.loads(body)["apis"]}
 
+    def start_mock_redis(self) -> None:
+        """A redis-server (Debian's, installed if missing) and the mock with two workers on it."""
+        redis_port = procs.free_port()
+        redis = tools.ensure_apt("redis-server", "redis-server")
+        argv = [redis, "--bind", "127.0.0.1", "--port", str(redis_port), "--save", ""]
+        argv += ["--appendonly", "no", "--dir", str(WORK)]
+        self.ps.start(argv, log=WORK / "redis.log", cwd=ROOT)
+        port = procs.free_port()
+        argv = [sys.executable, "-m", "mock_server", "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--no-rate-limits", "--log-level", "warning", "--workers", str(SHARED_WORKERS)]
+        argv += ["--store", f"redis://127.0.0.1:{redis_port}/0"]
+        proc = self.ps.start(argv, log=WORK / "mock-redis.log", cwd=ROOT, env=_mock_env())
+        procs.wait_http(port, "/__mock/health", proc, timeout=90)
+        self.ports["mock-redis"], self.pids["mock-redis"] = port, proc.pid
+
     def start_ceiling(self, routes: list[dict[str, Any]]) -> None:
         port = procs.free_port()
         spec = WORK / "ceiling-routes.json"
@@ -125,7 +143,7 @@ class Bench:
             return self.prism_ports[case.spec], self.prism_pids[case.spec], ""
         if server == "ceiling":
             return self.ports["ceiling"], self.pids["ceiling"], f"/{case.name}"
-        return self.ports["mock"], self.pids["mock"], prefix
+        return self.ports[server], self.pids[server], prefix
 
     # --- measuring ---------------------------------------------------------------------------
 
@@ -194,6 +212,9 @@ class Bench:
         """Send the case's set-up and the request once to the mock; its answer is the ceiling's."""
         port = self.ports["mock"]
         for step in request.setup:
+            if "mock-redis" in self.ports:  # the same state on the shared-state mock
+                target = step.target(prefix)
+                fetch(self.ports["mock-redis"], step.method, target, step.headers, step.body)
             status, _, body = fetch(port, step.method, step.target(prefix), step.headers, step.body)
             if status >= 300:
                 note = f"set-up {step.method} {step.path} got {status}: {body[:200]!r}"
@@ -218,6 +239,8 @@ class Bench:
         results: list[dict[str, Any]] = []
         served = self.start_mock()
         _say(f"mock serves: {', '.join(sorted(served)) or 'nothing'}")
+        if "mock-redis" in self.servers:
+            self.start_mock_redis()
         for case in selected:
             entry: dict[str, Any] = {"name": case.name, "title": case.title, "api": case.api}
             results.append(entry)
@@ -267,6 +290,7 @@ class Bench:
             entry["ratios"] = {
                 "mock_vs_prism": report.ratio(mock_rps, (runs.get("prism") or {}).get("rps")),
                 "mock_vs_ceiling": report.ratio(mock_rps, (runs.get("ceiling") or {}).get("rps")),
+                "shared_vs_mock": report.ratio((runs.get("mock-redis") or {}).get("rps"), mock_rps),
             }
             entry["goals"] = report.goals(entry)
         profiles = []
@@ -311,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_s": args.warmup,
             "mock": "python -m mock_server --no-rate-limits --log-level warning "
             "(AsyncApp, 1 uvicorn worker)",
+            "mock-redis": f"the same with --workers {SHARED_WORKERS} --store redis:// "
+            "(a local redis-server, no persistence)",
             "prism": f"prism mock -v {args.prism_log} <spec> (one process per spec)",
             "ceiling": "bench/ceiling.py: Starlette, the mock's own answer per case, no checks",
         },
@@ -343,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table(data["cases"]))
     print()
     print(report.cpu_table(data["cases"]))
+    print()
+    print(report.shared_table(data["cases"]))
     if previous:
         compared = report.comparison(previous, data["cases"])
         if compared:

@@ -109,6 +109,27 @@ def table(cases: list[Mapping[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def shared_table(cases: list[Mapping[str, Any]]) -> str:
+    """One worker with state in memory beside two workers sharing state on Redis."""
+    rows = [
+        "| case | mock 1 worker req/s | p50 / p99 ms | mock 2 workers + Redis req/s "
+        "| p50 / p99 ms | 2w+Redis / 1w |",
+        "|---|---|---|---|---|---|",
+    ]
+    for case in cases:
+        if case.get("not_served"):
+            continue
+        servers = case.get("servers", {})
+        one, shared = (servers.get(k) or {} for k in ("mock", "mock-redis"))
+        rows.append(
+            f"| {case['name']} | {_n(one.get('rps'))} | {_n(one.get('p50_ms'), 1)} / "
+            f"{_n(one.get('p99_ms'), 1)} | {_n(shared.get('rps'))} | "
+            f"{_n(shared.get('p50_ms'), 1)} / {_n(shared.get('p99_ms'), 1)} | "
+            f"{_x(case.get('ratios', {}).get('shared_vs_mock'))} |"
+        )
+    return "\n".join(rows)
+
+
 def cpu_table(cases: list[Mapping[str, Any]]) -> str:
     """Process CPU time per request: steadier than requests/s when the machine is shared."""
     rows = [

@@ -24,7 +24,12 @@ def _say(text: str) -> None:
 
 
 def ensure_wrk() -> str:
-    found = shutil.which("wrk")
+    return ensure_apt("wrk", "wrk")
+
+
+def ensure_apt(binary: str, package: str) -> str:
+    """``binary``'s path, installing Debian's ``package`` with apt-get when it is missing."""
+    found = shutil.which(binary)
     if found:
         return found
     apt = (
@@ -33,17 +38,17 @@ def ensure_wrk() -> str:
         else (["sudo", "-n", "apt-get"] if shutil.which("sudo") else None)
     )
     if apt is None or not shutil.which("apt-get"):
-        raise SystemExit("bench: wrk is missing; install it (Debian: apt-get install wrk)")
-    _say("installing wrk with apt-get")
+        raise SystemExit(f"bench: {binary} is missing; install it (apt-get install {package})")
+    _say(f"installing {package} with apt-get")
     subprocess.run([*apt, "update", "-qq"], check=True)
     subprocess.run(
-        [*apt, "install", "-y", "-qq", "wrk"],
+        [*apt, "install", "-y", "-qq", package],
         check=True,
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
     )
-    found = shutil.which("wrk")
+    found = shutil.which(binary)
     if not found:
-        raise SystemExit("bench: apt-get installed no wrk")
+        raise SystemExit(f"bench: apt-get installed no {binary}")
     return found
 
 

@@ -36,7 +36,24 @@ def banner(runtime: Runtime, config: Config) -> str:
         f"  reset    : POST {origin}/__mock/reset",
         f"  credentials file: {config.credentials}",
     ]
+    if config.admin_token_generated:
+        # Printed here once; never logged again (Config's repr leaves it out).
+        lines += [
+            f"  admin token (generated; pass --admin-token to choose one): {config.admin_token}",
+            "    admin routes need 'Authorization: Bearer <admin token>', or a partner's own"
+            " API credential for its own view",
+        ]
+    elif config.admin_token:
+        lines.append("  admin routes: need the admin token, or a partner's own API credential")
     return "\n".join(lines)
+
+
+def worker_app() -> object:
+    """The app of one uvicorn worker (``--workers N``): each worker process builds its own
+    runtime from the same command line and environment; state lives in the shared store."""
+    from .app import build_app
+
+    return build_app(build_runtime(from_sources(sys.argv[1:], os.environ)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,6 +72,22 @@ def main(argv: list[str] | None = None) -> None:
     # Everything built so far (specs, compiled validators, connexion's routes) lives for the
     # whole run: moved out of the collector's generations, it is no longer re-scanned by every
     # collection, which otherwise shows up as long tail latencies under load.
+    if config.workers > 1:
+        # Workers start from the same argv; what the parent made up (the admin token, the
+        # JWT secret) reaches them through their environment, so all N agree on it.
+        os.environ["MOCK_JWT_SECRET"] = config.jwt_secret
+        if config.admin_token:
+            os.environ["MOCK_ADMIN_TOKEN"] = config.admin_token
+        uvicorn.run(
+            "mock_server.__main__:worker_app",
+            factory=True,
+            workers=config.workers,
+            host=config.host,
+            port=config.port,
+            log_level=config.log_level,
+            access_log=False,
+        )
+        return
     gc.collect()
     gc.freeze()
     uvicorn.run(

@@ -177,11 +177,15 @@ class Callbacks:
                     url=url,
                     outcome=outcome,
                     render=functools.partial(rule.build, item, outcome),
+                    credential=call.principal.credential,
                 )
             )
 
-    def journal(self, query: Mapping[str, str]) -> tuple[int, Any]:
-        """``GET /__mock/callbacks?api=&state=&limit=``: every attempt, newest first."""
+    def journal(
+        self, query: Mapping[str, str], sees: Callable[[Mapping[str, Any]], bool] = lambda e: True
+    ) -> tuple[int, Any]:
+        """``GET /__mock/callbacks?api=&state=&limit=``: every attempt ``sees`` admits (the
+        caller's own, for a partner: admin.py), newest first."""
         limit = query.get("limit", "100")
         if not limit.isdigit():
             return 400, {"message": "limit must be an integer"}
@@ -189,7 +193,7 @@ class Callbacks:
         entries = [
             e
             for e in self.dispatcher.journal.query(query.get("api"), None, 1 << 30)
-            if state is None or e["state"] == state
+            if (state is None or e["state"] == state) and sees(e)
         ]
         return 200, {"entries": entries[: int(limit)]}
 
@@ -236,9 +240,13 @@ def install(runtime: Runtime, scheduler: Scheduler | None = None) -> Callbacks:
     return callbacks
 
 
-def journal_route(runtime: Runtime, query: Mapping[str, str]) -> tuple[int, Any]:
+def journal_route(
+    runtime: Runtime,
+    query: Mapping[str, str],
+    sees: Callable[[Mapping[str, Any]], bool] = lambda e: True,
+) -> tuple[int, Any]:
     """The admin route's handler; 404 when callbacks are not installed."""
     callbacks = runtime.extras.get(EXTRA)
     if not isinstance(callbacks, Callbacks):
         return 404, {"message": "callbacks are not enabled"}
-    return callbacks.journal(query)
+    return callbacks.journal(query, sees)

@@ -4,6 +4,7 @@ environment."""
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,11 @@ class Config:
     max_namespaces: int = 1000
     max_items: int = 10_000
     log_level: str = "warning"
+    store: str = "memory://"  # or redis://host:port/db: state shared by workers and hosts
+    workers: int = 1
+    # admin routes (mock_server/admin.py): None leaves them open, as on a loopback-only mock
+    admin_token: str | None = field(default=None, repr=False)
+    admin_token_generated: bool = False  # made up at start-up: printed once, in the banner
     # callbacks (mock_server/callbacks.py, egress.py)
     callback_allow: tuple[str, ...] = ("127.0.0.0/8", "::1", "localhost")  # networks, host names
     callback_ca_file: Path | None = None  # trusted besides the system CAs
@@ -39,6 +45,16 @@ class Config:
     callback_journal_size: int = 500
     callback_queue_size: int = 1000
     callback_workers: int = 4
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the mock reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
@@ -64,6 +80,23 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         help="replace an API's limits, e.g. zipteams=1000/minute (repeatable)",
     )
     parser.add_argument("--journal-size", type=int, default=Config.journal_size)
+    parser.add_argument(
+        "--store",
+        default=environ.get("MOCK_STORE", Config.store),
+        help="memory:// (default) or redis://host:port/db to share state between processes",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=environ.get("MOCK_WORKERS", str(Config.workers)),
+        help="uvicorn worker processes (more than one needs --store redis://)",
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=environ.get("MOCK_ADMIN_TOKEN"),
+        help="bearer token for /__mock/* (all but health); generated when binding a "
+        "non-loopback address without one",
+    )
     parser.add_argument("--log-level", default=environ.get("MOCK_LOG_LEVEL", "warning"))
     parser.add_argument(
         "--callback-allow",
@@ -82,6 +115,10 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     if any("=" not in item for item in args.rate_limit):
         parser.error("--rate-limit takes API=LIMIT, e.g. zipteams=1000/minute")
     overrides = dict(item.split("=", 1) for item in args.rate_limit)
+    if not args.store.startswith(("memory://", "redis://", "rediss://", "unix://")):
+        parser.error("--store takes memory:// or redis://host:port/db")
+    if args.workers < 1 or (args.workers > 1 and args.store.startswith("memory://")):
+        parser.error("--workers N above 1 needs --store redis://... (workers share state there)")
     kwargs: dict[str, object] = {
         "spec": args.spec.resolve() if args.spec else None,
         "host": args.host,
@@ -91,10 +128,18 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "rate_limit_overrides": overrides,
         "journal_size": args.journal_size,
         "log_level": args.log_level,
+        "store": args.store,
+        "workers": args.workers,
         "callback_delay": args.callback_delay,
         "callback_backoff": args.callback_backoff,
         "callback_timeout": args.callback_timeout,
     }
+    if args.admin_token:
+        kwargs["admin_token"] = args.admin_token
+    elif not is_loopback(args.host):
+        # Reachable from other machines: never leave other partners' journals open.
+        kwargs["admin_token"] = secrets.token_urlsafe(32)
+        kwargs["admin_token_generated"] = True
     if args.callback_allow:
         kwargs["callback_allow"] = tuple(args.callback_allow)
     if args.callback_ca_file:

@@ -302,6 +302,7 @@ class Delivery:
     url: str
     outcome: str
     render: Callable[[float], Any]
+    credential: str | None = None  # whose delivery it is (partners see only their own)
 
 
 class Dispatcher:
@@ -391,6 +392,7 @@ class Dispatcher:
             {
                 "delivery": number,
                 "api": delivery.api,
+                "credential": delivery.credential,
                 "operation": delivery.operation,
                 "callback": delivery.callback,
                 "method": delivery.method,

@@ -12,7 +12,8 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import callbacks, context
+from . import admin, callbacks, context
+from .auth import ANONYMOUS
 from .context import client_identity
 from .errors import respond
 from .journal import redact_body, redact_headers
@@ -90,7 +91,10 @@ class FrontDoor:
         """The profile's rate-limit headers for an answer the gate never saw (unknown path,
         wrong method, oversize body). Such a request counts against its client's budget, as a
         refused caller's does at the gate; no operation-specific limit applies to it."""
-        decision = self.runtime.limiter.take(api.name, "", client_identity(scope))
+        try:
+            decision = self.runtime.limiter.take(api.name, "", client_identity(scope))
+        except Rejection:  # the shared store is away: the answer goes out without the headers
+            return {}
         if decision is None:
             return {}
         return rate_limit_headers(api.profile.rate_limit_headers, decision, self.runtime.clock())
@@ -103,6 +107,8 @@ class FrontDoor:
                 "time": self.runtime.clock(),
                 "api": ctx.api,
                 "operation": ctx.operation,
+                # whose entry it is: partners see only their own (admin.py)
+                "credential": None if ctx.principal is ANONYMOUS else ctx.principal.credential,
                 "method": scope["method"],
                 "path": scope["path"],
                 "query": scope.get("query_string", b"").decode("latin-1"),
@@ -120,7 +126,8 @@ class FrontDoor:
         )
 
     async def _admin(self, scope: Scope, send: Send) -> None:
-        route = self.admin_routes.get((scope["method"], scope["path"][len(ADMIN) :] or "/"))
+        relative = scope["path"][len(ADMIN) :] or "/"
+        route = self.admin_routes.get((scope["method"], relative))
         if route is None:
             await send_json(
                 send,
@@ -132,30 +139,50 @@ class FrontDoor:
                 {},
             )
             return
-        status, body = route(QueryParams(scope.get("query_string", b"")))
+        query = QueryParams(scope.get("query_string", b""))
+        viewer = admin.viewer_of(self.runtime, relative, Headers(scope=scope), query)
+        if viewer is None:
+            await send_json(
+                send,
+                401,
+                {"message": "admin routes need the admin token or one of your API credentials"},
+                {"WWW-Authenticate": 'Bearer realm="mock admin"'},
+            )
+            return
+        try:
+            status, body = route(query, viewer)
+        except Rejection as exc:  # the shared store (Redis) is unreachable
+            status, body = 503, {"message": "the mock's shared store is unavailable; retry"}
+            await send_json(send, status, body, dict(exc.headers))
+            return
         await send_json(send, status, body, {})
 
-    def _health(self, query: QueryParams) -> tuple[int, Any]:
+    def _health(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
         return 200, {"status": "ok", "apis": [a.name for a in self.runtime.apis]}
 
-    def _requests(self, query: QueryParams) -> tuple[int, Any]:
+    def _requests(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
         status = query.get("status")
         limit = query.get("limit", "100")
         if (status and not status.isdigit()) or not limit.isdigit():
             return 400, {"message": "status and limit must be integers"}
         entries = self.runtime.journal.query(
-            query.get("api"), int(status) if status else None, int(limit)
+            query.get("api"),
+            int(status) if status else None,
+            int(limit) if viewer.is_admin else 1 << 30,  # filtered below, then cut
         )
-        return 200, {"entries": entries}
+        return 200, {"entries": admin.visible(viewer, entries)[: int(limit)]}
 
-    def _reset(self, query: QueryParams) -> tuple[int, Any]:
-        self.runtime.reset()
+    def _reset(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
+        if viewer.is_admin:
+            self.runtime.reset()
+        else:
+            self.runtime.store.clear_where(viewer.owns_namespace)
         return 200, {"reset": True}
 
-    def _callbacks(self, query: QueryParams) -> tuple[int, Any]:
-        return callbacks.journal_route(self.runtime, query)
+    def _callbacks(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
+        return callbacks.journal_route(self.runtime, query, viewer.sees)
 
-    def _apis(self, query: QueryParams) -> tuple[int, Any]:
+    def _apis(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
         return 200, {
             "apis": [
                 {"name": a.name, "title": a.profile.title, "base_path": a.base_path or "/"}

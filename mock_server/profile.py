@@ -27,6 +27,7 @@ DEFAULT_STATUS = {
     "validation": 422,
     "rate_limited": 429,
     "internal": 500,
+    "unavailable": 503,  # the shared store (Redis) is unreachable
 }
 
 # The inverse, for refusals that arrive as a bare HTTP status (connexion's, Starlette's): the

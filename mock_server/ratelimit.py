@@ -8,9 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from .problems import Rejection
 from .profile import RateRule
 
 
@@ -30,14 +32,17 @@ class RateLimiter:
         rules: Mapping[str, Sequence[RateRule]],
         clock: Callable[[], float] = time.time,
         enforce: bool = True,
+        storage: Storage | None = None,
     ) -> None:
+        """``storage``: limits' own (a Redis one shares windows across processes, created
+        with ``wrap_exceptions`` so an outage is a :class:`StorageError`); memory by default."""
         self.enforce = enforce
         self._rules = {
             api: [(parse(r.limit), frozenset(r.operations)) for r in api_rules]
             for api, api_rules in rules.items()
         }
         self._clock = clock
-        self._storage = MemoryStorage()
+        self._storage = storage or MemoryStorage()
         self._limiter = MovingWindowRateLimiter(self._storage)
 
     def take(self, api: str, operation_id: str, identity: str) -> Decision | None:
@@ -54,8 +59,11 @@ class RateLimiter:
             scope = (
                 (api, identity, str(item)) if not ops else (api, identity, operation_id, str(item))
             )
-            allowed = self._limiter.hit(item, *scope)
-            stats = self._limiter.get_window_stats(item, *scope)
+            try:
+                allowed = self._limiter.hit(item, *scope)
+                stats = self._limiter.get_window_stats(item, *scope)
+            except StorageError as exc:
+                raise Rejection("unavailable", headers={"Retry-After": "1"}) from exc
             reset_after = max(0, math.ceil(stats.reset_time - self._clock()))
             decision = Decision(allowed, item.amount, stats.remaining, reset_after)
             if (
@@ -69,7 +77,10 @@ class RateLimiter:
         return tightest
 
     def reset(self) -> None:
-        self._storage.reset()
+        try:
+            self._storage.reset()
+        except StorageError as exc:
+            raise Rejection("unavailable", headers={"Retry-After": "1"}) from exc
 
 
 def rate_limit_headers(names: Mapping[str, str], decision: Decision, now: float) -> dict[str, str]:

@@ -157,13 +157,30 @@ def build_runtime(
         rules[api.name] = [
             replace(r, limit=override) if override else r for r in api.profile.rate_limits
         ]
+    store: Store = MemoryStore(config.max_namespaces, config.max_items)
+    journal = Journal(config.journal_size)
+    storage = None
+    client = None
+    if not config.store.startswith("memory://"):
+        from limits.storage import RedisStorage
+
+        from . import redisstore  # only with --store redis://: `make mock` needs no Redis
+
+        client = redisstore.connect(config.store)
+        store = redisstore.RedisStore(client, max_items=config.max_items)
+        journal = redisstore.RedisJournal(client, "mock:journal", config.journal_size)
+        storage = RedisStorage(config.store, wrap_exceptions=True, socket_timeout=2.0)
     runtime = Runtime(
         config=config,
         apis=apis,
-        store=MemoryStore(config.max_namespaces, config.max_items),
-        limiter=RateLimiter(rules, clock, enforce=config.rate_limits),
-        journal=Journal(config.journal_size),
+        store=store,
+        limiter=RateLimiter(rules, clock, enforce=config.rate_limits, storage=storage),
+        journal=journal,
         clock=clock,
     )
-    callbacks.install(runtime, scheduler)
+    installed = callbacks.install(runtime, scheduler)
+    if client is not None:
+        installed.dispatcher.journal = redisstore.RedisJournal(
+            client, "mock:callbacks", config.callback_journal_size
+        )
     return runtime

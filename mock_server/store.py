@@ -28,6 +28,7 @@ class Store(Protocol):
     ) -> dict[str, Any]: ...
     def delete(self, namespace: str, collection: str, key: str) -> bool: ...
     def clear(self) -> None: ...
+    def clear_where(self, match: Callable[[str], bool]) -> int: ...
 
 
 class MemoryStore:
@@ -102,3 +103,11 @@ class MemoryStore:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+    def clear_where(self, match: Callable[[str], bool]) -> int:
+        """Drop every namespace ``match`` admits (one partner's reset); how many went."""
+        with self._lock:
+            gone = [ns for ns in self._data if match(ns)]
+            for ns in gone:
+                del self._data[ns]
+            return len(gone)

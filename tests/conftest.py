@@ -72,3 +72,23 @@ def async_mock() -> Mock:
 def fresh(async_mock: Mock) -> Mock:
     async_mock.runtime.reset()
     return async_mock
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One real redis-server for the session (tests/redis_server.py), stopped by PID."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: Any) -> str:
+    """The session's Redis, emptied."""
+    import redis
+
+    redis.Redis.from_url(redis_server.url).flushdb()
+    return str(redis_server.url)
