@@ -90,7 +90,9 @@ def _summary(changes: list[Change]) -> str:
     counts = {lvl: sum(1 for c in changes if c.level == lvl) for lvl in ORDER}
     approved = sum(1 for c in changes if c.approved)
     text = f"{counts[ERROR]} breaking, {counts[WARNING]} warning(s), {counts[INFO]} info"
-    return text + (f" ({approved} breaking change(s) approved in x-breaking-changes)" if approved else "")
+    return text + (
+        f" ({approved} breaking change(s) approved in x-breaking-changes)" if approved else ""
+    )
 
 
 def run(argv: Sequence[str]) -> int:

@@ -55,7 +55,9 @@ def parse(text: str, name: str) -> tuple[dict[str, Any], list[str]]:
         try:
             raw = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
-            raise SourceError(f"{name}: not valid YAML or JSON: {' '.join(str(exc).split())}") from exc
+            raise SourceError(
+                f"{name}: not valid YAML or JSON: {' '.join(str(exc).split())}"
+            ) from exc
         except RecursionError as exc:
             raise SourceError(f"{name}: nested too deeply to parse") from exc
     if not isinstance(raw, dict):
