@@ -1,4 +1,4 @@
-"""Command line: ``python -m speclint [--docs DIR] SPEC...`` (exit 1 on findings); ``diff OLD NEW``."""
+"""Command line: ``python -m speclint [--docs DIR] SPEC...``, exit 1 on findings; also ``diff``."""
 
 from __future__ import annotations
 

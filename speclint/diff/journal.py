@@ -131,7 +131,7 @@ def _check_operation(
                 problems.append(f"required {where} parameter {name} missing")
             continue
         schema = _d(deref(doc, param.get("schema"))[0])
-        if where == "header" and "authorization" == str(name).lower():
+        if where == "header" and str(name).lower() == "authorization":
             continue  # redacted in the journal
         message = _validate(doc, schema, _coerce(value, schema))
         if message:

@@ -53,7 +53,7 @@ def parse(text: str, name: str) -> tuple[dict[str, Any], list[str]]:
     if raw is None:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            raw = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+            raw = yaml.load(text, Loader=loader)  # CSafeLoader or SafeLoader: safe
         except yaml.YAMLError as exc:
             raise SourceError(
                 f"{name}: not valid YAML or JSON: {' '.join(str(exc).split())}"

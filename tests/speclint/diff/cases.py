@@ -56,7 +56,9 @@ def _doc() -> Doc:
                                 "X-Opt": {"schema": {"type": "string"}},
                             },
                             "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Item"}}
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Item"}
+                                }
                             },
                         },
                         "404": {"description": "missing"},
@@ -92,12 +94,32 @@ def _doc() -> Doc:
                     "type": "object",
                     "required": ["name"],
                     "properties": {
-                        "name": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[a-z]+$"},
-                        "count": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 10},
+                        "name": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 40,
+                            "pattern": "^[a-z]+$",
+                        },
+                        "count": {
+                            "type": "integer",
+                            "format": "int32",
+                            "minimum": 0,
+                            "maximum": 10,
+                        },
                         "kind": {"type": "string", "enum": ["a", "b"]},
                         "note": {"type": "string", "nullable": True},
-                        "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 5},
-                        "pet": {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]},
+                        "tags": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "minItems": 1,
+                            "maxItems": 5,
+                        },
+                        "pet": {
+                            "oneOf": [
+                                {"$ref": "#/components/schemas/Cat"},
+                                {"$ref": "#/components/schemas/Dog"},
+                            ]
+                        },
                         "meta": {"type": "object", "additionalProperties": True},
                         "parent": {"$ref": "#/components/schemas/Item"},
                     },
@@ -131,7 +153,9 @@ def _param(doc: Doc, name: str) -> Doc:
 def _split(doc: Doc) -> None:
     """Give the response its own copy of Item (``Out``), so edits to Item hit requests only."""
     doc["components"]["schemas"]["Out"] = copy.deepcopy(_item(doc))
-    doc["components"]["schemas"]["Out"]["properties"]["parent"] = {"$ref": "#/components/schemas/Out"}
+    doc["components"]["schemas"]["Out"]["properties"]["parent"] = {
+        "$ref": "#/components/schemas/Out"
+    }
     _get(doc)["responses"]["200"]["content"]["application/json"]["schema"] = {
         "$ref": "#/components/schemas/Out"
     }
@@ -163,7 +187,10 @@ def _resp(name: str) -> Callable[[Doc], Doc]:
 
 
 def _do(fn: Callable[[Doc], Any]) -> Edit:
-    return lambda doc: None if fn(doc) is None else None
+    def edit(doc: Doc) -> None:
+        fn(doc)
+
+    return edit
 
 
 # (expected id, edit applied to the revision)
@@ -173,25 +200,88 @@ BREAKING: list[tuple[str, Edit]] = [
     ("api-security-removed", _set(_get, security=[{"key": []}])),
     ("api-security-scope-added", _set(_get, security=[{"oauth": ["read", "write"]}])),
     ("api-global-security-removed", _do(lambda d: d.__setitem__("security", []))),
-    ("new-required-request-parameter", _do(lambda d: _get(d)["parameters"].append(
-        {"name": "x", "in": "query", "required": True, "schema": {"type": "string"}}))),
-    ("new-request-path-parameter", _do(lambda d: d["paths"]["/items/{id}"]["get"]["parameters"].append(
-        {"name": "v", "in": "path", "required": True, "schema": {"type": "string"}}))),
-    ("request-parameter-became-required", _do(lambda d: _param(d, "q").__setitem__("required", True))),
-    ("request-parameter-type-changed", _do(lambda d: _param(d, "q")["schema"].__setitem__("type", "integer"))),
-    ("request-parameter-enum-value-removed", _do(lambda d: _param(d, "limit")["schema"].__setitem__("enum", [10, 50]))),
-    ("request-parameter-became-enum", _do(lambda d: _param(d, "q")["schema"].__setitem__("enum", ["x"]))),
-    ("request-parameter-max-decreased", _do(lambda d: _param(d, "limit")["schema"].__setitem__("maximum", 50))),
-    ("request-parameter-min-increased", _do(lambda d: _param(d, "limit")["schema"].__setitem__("minimum", 5))),
-    ("request-parameter-max-length-decreased", _do(lambda d: _param(d, "q")["schema"].__setitem__("maxLength", 5))),
-    ("request-parameter-pattern-added", _do(lambda d: _param(d, "q")["schema"].__setitem__("pattern", "^a"))),
-    ("added-required-request-body", _do(lambda d: d["paths"]["/other"]["get"].__setitem__(
-        "requestBody", {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}))),
-    ("request-body-became-required", _do(lambda d: d["paths"]["/items/{id}"]["post"]["requestBody"].__setitem__("required", True))),
+    (
+        "new-required-request-parameter",
+        _do(
+            lambda d: _get(d)["parameters"].append(
+                {"name": "x", "in": "query", "required": True, "schema": {"type": "string"}}
+            )
+        ),
+    ),
+    (
+        "new-request-path-parameter",
+        _do(
+            lambda d: d["paths"]["/items/{id}"]["get"]["parameters"].append(
+                {"name": "v", "in": "path", "required": True, "schema": {"type": "string"}}
+            )
+        ),
+    ),
+    (
+        "request-parameter-became-required",
+        _do(lambda d: _param(d, "q").__setitem__("required", True)),
+    ),
+    (
+        "request-parameter-type-changed",
+        _do(lambda d: _param(d, "q")["schema"].__setitem__("type", "integer")),
+    ),
+    (
+        "request-parameter-enum-value-removed",
+        _do(lambda d: _param(d, "limit")["schema"].__setitem__("enum", [10, 50])),
+    ),
+    (
+        "request-parameter-became-enum",
+        _do(lambda d: _param(d, "q")["schema"].__setitem__("enum", ["x"])),
+    ),
+    (
+        "request-parameter-max-decreased",
+        _do(lambda d: _param(d, "limit")["schema"].__setitem__("maximum", 50)),
+    ),
+    (
+        "request-parameter-min-increased",
+        _do(lambda d: _param(d, "limit")["schema"].__setitem__("minimum", 5)),
+    ),
+    (
+        "request-parameter-max-length-decreased",
+        _do(lambda d: _param(d, "q")["schema"].__setitem__("maxLength", 5)),
+    ),
+    (
+        "request-parameter-pattern-added",
+        _do(lambda d: _param(d, "q")["schema"].__setitem__("pattern", "^a")),
+    ),
+    (
+        "added-required-request-body",
+        _do(
+            lambda d: d["paths"]["/other"]["get"].__setitem__(
+                "requestBody",
+                {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+            )
+        ),
+    ),
+    (
+        "request-body-became-required",
+        _do(
+            lambda d: d["paths"]["/items/{id}"]["post"]["requestBody"].__setitem__("required", True)
+        ),
+    ),
     ("request-body-removed", _do(lambda d: d["paths"]["/items/{id}"]["post"].pop("requestBody"))),
-    ("request-body-media-type-removed", _do(lambda d: d["paths"]["/items/{id}"]["post"]["requestBody"]["content"].__setitem__(
-        "text/plain", d["paths"]["/items/{id}"]["post"]["requestBody"]["content"].pop("application/json")))),
-    ("new-required-request-property", _do(lambda d: (_item(d)["properties"].__setitem__("z", {"type": "string"}), _item(d)["required"].append("z")))),
+    (
+        "request-body-media-type-removed",
+        _do(
+            lambda d: d["paths"]["/items/{id}"]["post"]["requestBody"]["content"].__setitem__(
+                "text/plain",
+                d["paths"]["/items/{id}"]["post"]["requestBody"]["content"].pop("application/json"),
+            )
+        ),
+    ),
+    (
+        "new-required-request-property",
+        _do(
+            lambda d: (
+                _item(d)["properties"].__setitem__("z", {"type": "string"}),
+                _item(d)["required"].append("z"),
+            )
+        ),
+    ),
     ("request-property-became-required", _do(lambda d: _item(d)["required"].append("kind"))),
     ("request-property-type-changed", _set(_req("name"), type="integer")),
     ("request-property-enum-value-removed", _set(_req("kind"), enum=["a"])),
@@ -204,16 +294,44 @@ BREAKING: list[tuple[str, Edit]] = [
     ("request-property-min-items-increased", _set(_req("tags"), minItems=2)),
     ("request-property-pattern-added", _set(_req("kind"), pattern="^a$")),
     ("request-property-became-not-nullable", _set(_req("note"), nullable=None)),
-    ("request-property-one-of-removed", _set(_req("pet"), oneOf=[{"$ref": "#/components/schemas/Cat"}])),
-    ("request-property-all-of-added", _set(_req("meta"), allOf=[{"$ref": "#/components/schemas/Cat"}])),
+    (
+        "request-property-one-of-removed",
+        _set(_req("pet"), oneOf=[{"$ref": "#/components/schemas/Cat"}]),
+    ),
+    (
+        "request-property-all-of-added",
+        _set(_req("meta"), allOf=[{"$ref": "#/components/schemas/Cat"}]),
+    ),
     ("request-property-exclusive-max-set", _set(_req("count"), exclusiveMaximum=True)),
     ("request-property-type-changed", _set(_req("count"), type="number", format="float")),
-    ("response-success-status-removed", _do(lambda d: _get(d)["responses"].__setitem__("204", _get(d)["responses"].pop("200")))),
-    ("response-media-type-removed", _do(lambda d: _get(d)["responses"]["200"]["content"].__setitem__(
-        "text/csv", _get(d)["responses"]["200"]["content"].pop("application/json")))),
-    ("required-response-header-removed", _do(lambda d: _get(d)["responses"]["200"]["headers"].pop("X-Rate"))),
-    ("response-header-became-optional", _do(lambda d: _get(d)["responses"]["200"]["headers"]["X-Rate"].pop("required"))),
-    ("response-header-type-changed", _do(lambda d: _get(d)["responses"]["200"]["headers"]["X-Rate"]["schema"].__setitem__("type", "boolean"))),
+    (
+        "response-success-status-removed",
+        _do(lambda d: _get(d)["responses"].__setitem__("204", _get(d)["responses"].pop("200"))),
+    ),
+    (
+        "response-media-type-removed",
+        _do(
+            lambda d: _get(d)["responses"]["200"]["content"].__setitem__(
+                "text/csv", _get(d)["responses"]["200"]["content"].pop("application/json")
+            )
+        ),
+    ),
+    (
+        "required-response-header-removed",
+        _do(lambda d: _get(d)["responses"]["200"]["headers"].pop("X-Rate")),
+    ),
+    (
+        "response-header-became-optional",
+        _do(lambda d: _get(d)["responses"]["200"]["headers"]["X-Rate"].pop("required")),
+    ),
+    (
+        "response-header-type-changed",
+        _do(
+            lambda d: _get(d)["responses"]["200"]["headers"]["X-Rate"]["schema"].__setitem__(
+                "type", "boolean"
+            )
+        ),
+    ),
     ("response-required-property-removed", _do(lambda d: _out(d)["properties"].pop("name"))),
     ("response-property-became-optional", _do(lambda d: _out(d).__setitem__("required", []))),
     ("response-property-type-changed", _set(_resp("name"), type="boolean")),
@@ -227,12 +345,28 @@ BREAKING: list[tuple[str, Edit]] = [
     ("response-property-max-items-increased", _set(_resp("tags"), maxItems=9)),
     ("response-property-min-items-decreased", _set(_resp("tags"), minItems=0)),
     ("response-property-pattern-removed", _set(_resp("name"), pattern=None)),
-    ("response-property-one-of-added", _set(_resp("pet"), oneOf=[
-        {"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Bird"}])),
+    (
+        "response-property-one-of-added",
+        _set(
+            _resp("pet"),
+            oneOf=[
+                {"$ref": "#/components/schemas/Cat"},
+                {"$ref": "#/components/schemas/Dog"},
+                {"$ref": "#/components/schemas/Bird"},
+            ],
+        ),
+    ),
 ]
 
 SAFE: list[tuple[str, Edit]] = [
-    ("endpoint-added", _do(lambda d: d["paths"].__setitem__("/new", {"get": {"responses": {"200": {"description": "ok"}}}}))),
+    (
+        "endpoint-added",
+        _do(
+            lambda d: d["paths"].__setitem__(
+                "/new", {"get": {"responses": {"200": {"description": "ok"}}}}
+            )
+        ),
+    ),
     ("endpoint-deprecated", _set(_get, deprecated=True)),
     ("api-operation-id-removed", _set(_get, operationId="fetchItem")),
     ("api-tag-added", _set(_get, tags=["items", "more"])),
@@ -240,20 +374,62 @@ SAFE: list[tuple[str, Edit]] = [
     ("api-security-scope-removed", _set(_get, security=[{"oauth": []}])),
     ("api-global-security-added", _do(lambda d: d["security"].append({"oauth": []}))),
     ("api-schema-removed", _do(lambda d: d["components"]["schemas"].pop("Bird"))),
-    ("new-optional-request-parameter", _do(lambda d: _get(d)["parameters"].append(
-        {"name": "x", "in": "query", "schema": {"type": "string"}}))),
+    (
+        "new-optional-request-parameter",
+        _do(
+            lambda d: _get(d)["parameters"].append(
+                {"name": "x", "in": "query", "schema": {"type": "string"}}
+            )
+        ),
+    ),
     ("request-parameter-removed", _do(lambda d: _get(d)["parameters"].pop(1))),
     ("request-parameter-deprecated", _do(lambda d: _param(d, "q").__setitem__("deprecated", True))),
-    ("request-parameter-type-generalized", _do(lambda d: _param(d, "limit")["schema"].__setitem__("type", "number"))),
-    ("request-parameter-enum-value-added", _do(lambda d: _param(d, "limit")["schema"]["enum"].append(200))),
-    ("request-parameter-max-increased", _do(lambda d: _param(d, "limit")["schema"].__setitem__("maximum", 500))),
-    ("request-parameter-min-decreased", _do(lambda d: _param(d, "limit")["schema"].__setitem__("minimum", 0))),
-    ("request-parameter-max-length-increased", _do(lambda d: _param(d, "q")["schema"].__setitem__("maxLength", 500))),
-    ("added-optional-request-body", _do(lambda d: d["paths"]["/other"]["get"].__setitem__(
-        "requestBody", {"content": {"application/json": {"schema": {"type": "object"}}}}))),
-    ("request-body-media-type-added", _do(lambda d: d["paths"]["/items/{id}"]["post"]["requestBody"]["content"].__setitem__(
-        "text/plain", {"schema": {"type": "string"}}))),
-    ("new-optional-request-property", _set(_item, properties={**base()["components"]["schemas"]["Item"]["properties"], "z": {"type": "string"}})),
+    (
+        "request-parameter-type-generalized",
+        _do(lambda d: _param(d, "limit")["schema"].__setitem__("type", "number")),
+    ),
+    (
+        "request-parameter-enum-value-added",
+        _do(lambda d: _param(d, "limit")["schema"]["enum"].append(200)),
+    ),
+    (
+        "request-parameter-max-increased",
+        _do(lambda d: _param(d, "limit")["schema"].__setitem__("maximum", 500)),
+    ),
+    (
+        "request-parameter-min-decreased",
+        _do(lambda d: _param(d, "limit")["schema"].__setitem__("minimum", 0)),
+    ),
+    (
+        "request-parameter-max-length-increased",
+        _do(lambda d: _param(d, "q")["schema"].__setitem__("maxLength", 500)),
+    ),
+    (
+        "added-optional-request-body",
+        _do(
+            lambda d: d["paths"]["/other"]["get"].__setitem__(
+                "requestBody", {"content": {"application/json": {"schema": {"type": "object"}}}}
+            )
+        ),
+    ),
+    (
+        "request-body-media-type-added",
+        _do(
+            lambda d: d["paths"]["/items/{id}"]["post"]["requestBody"]["content"].__setitem__(
+                "text/plain", {"schema": {"type": "string"}}
+            )
+        ),
+    ),
+    (
+        "new-optional-request-property",
+        _set(
+            _item,
+            properties={
+                **base()["components"]["schemas"]["Item"]["properties"],
+                "z": {"type": "string"},
+            },
+        ),
+    ),
     ("request-property-removed", _do(lambda d: _item(d)["properties"].pop("kind"))),
     ("request-property-became-optional", _set(_item, required=[])),
     ("request-property-type-generalized", _set(_req("count"), type="number", format=None)),
@@ -267,20 +443,61 @@ SAFE: list[tuple[str, Edit]] = [
     ("request-property-pattern-removed", _set(_req("name"), pattern=None)),
     ("request-property-pattern-changed", _set(_req("name"), pattern="^[a-z0-9]+$")),
     ("request-property-became-nullable", _set(_req("kind"), nullable=True)),
-    ("request-property-one-of-added", _set(_req("pet"), oneOf=[
-        {"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Bird"}])),
-    ("request-property-discriminator-added", _set(_req("pet"), discriminator={"propertyName": "kind"})),
+    (
+        "request-property-one-of-added",
+        _set(
+            _req("pet"),
+            oneOf=[
+                {"$ref": "#/components/schemas/Cat"},
+                {"$ref": "#/components/schemas/Dog"},
+                {"$ref": "#/components/schemas/Bird"},
+            ],
+        ),
+    ),
+    (
+        "request-property-discriminator-added",
+        _set(_req("pet"), discriminator={"propertyName": "kind"}),
+    ),
     ("request-property-default-value-added", _set(_req("kind"), default="a")),
     ("request-optional-property-became-read-only", _set(_req("kind"), readOnly=True)),
-    ("request-property-additional-properties-narrowed", _set(_req("meta"), additionalProperties=False)),
-    ("response-success-status-added", _do(lambda d: _get(d)["responses"].__setitem__("202", {"description": "later"}))),
+    (
+        "request-property-additional-properties-narrowed",
+        _set(_req("meta"), additionalProperties=False),
+    ),
+    (
+        "response-success-status-added",
+        _do(lambda d: _get(d)["responses"].__setitem__("202", {"description": "later"})),
+    ),
     ("response-non-success-status-removed", _do(lambda d: _get(d)["responses"].pop("404"))),
-    ("response-non-success-status-added", _do(lambda d: _get(d)["responses"].__setitem__("409", {"description": "conflict"}))),
-    ("response-media-type-added", _do(lambda d: _get(d)["responses"]["200"]["content"].__setitem__("text/csv", {"schema": {"type": "string"}}))),
-    ("response-header-added", _do(lambda d: _get(d)["responses"]["200"]["headers"].__setitem__("X-New", {"schema": {"type": "string"}}))),
-    ("optional-response-header-removed", _do(lambda d: _get(d)["responses"]["200"]["headers"].pop("X-Opt"))),
+    (
+        "response-non-success-status-added",
+        _do(lambda d: _get(d)["responses"].__setitem__("409", {"description": "conflict"})),
+    ),
+    (
+        "response-media-type-added",
+        _do(
+            lambda d: _get(d)["responses"]["200"]["content"].__setitem__(
+                "text/csv", {"schema": {"type": "string"}}
+            )
+        ),
+    ),
+    (
+        "response-header-added",
+        _do(
+            lambda d: _get(d)["responses"]["200"]["headers"].__setitem__(
+                "X-New", {"schema": {"type": "string"}}
+            )
+        ),
+    ),
+    (
+        "optional-response-header-removed",
+        _do(lambda d: _get(d)["responses"]["200"]["headers"].pop("X-Opt")),
+    ),
     ("response-optional-property-removed", _do(lambda d: _out(d)["properties"].pop("kind"))),
-    ("response-optional-property-added", _do(lambda d: _out(d)["properties"].__setitem__("z", {"type": "string"}))),
+    (
+        "response-optional-property-added",
+        _do(lambda d: _out(d)["properties"].__setitem__("z", {"type": "string"})),
+    ),
     ("response-property-became-required", _do(lambda d: _out(d)["required"].append("kind"))),
     ("response-property-type-specialized", _set(_resp("name"), format="email")),
     ("response-property-enum-value-removed", _set(_resp("kind"), enum=["a"])),
@@ -292,6 +509,12 @@ SAFE: list[tuple[str, Edit]] = [
     ("response-property-min-length-increased", _set(_resp("name"), minLength=2)),
     ("response-property-max-items-decreased", _set(_resp("tags"), maxItems=2)),
     ("response-property-pattern-added", _set(_resp("kind"), pattern="^[ab]$")),
-    ("response-property-one-of-removed", _set(_resp("pet"), oneOf=[{"$ref": "#/components/schemas/Cat"}])),
-    ("response-property-all-of-added", _set(_resp("meta"), allOf=[{"$ref": "#/components/schemas/Cat"}])),
+    (
+        "response-property-one-of-removed",
+        _set(_resp("pet"), oneOf=[{"$ref": "#/components/schemas/Cat"}]),
+    ),
+    (
+        "response-property-all-of-added",
+        _set(_resp("meta"), allOf=[{"$ref": "#/components/schemas/Cat"}]),
+    ),
 ]
