@@ -61,6 +61,10 @@ class _Ctx:
     budget: int = BUDGET
     truncated: bool = False
     same_components: bool = False
+    notes: list[str] = field(default_factory=list)
+    # ref pairs already compared within the running operation: a schema shared by many
+    # properties is reported once per operation, at its first location
+    memo: set[tuple[Any, ...]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.same_components = self.old.get("components") == self.new.get("components")
@@ -97,7 +101,7 @@ def _success(code: str) -> bool:
 def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[Change], list[str]]:
     """All changes from ``old`` to ``new``, and notes (e.g. the budget ran out)."""
     ctx = _Ctx(old, new)
-    notes: list[str] = []
+    notes = ctx.notes
     _compare_paths(ctx)
     ctx.operation = ""
     _compare_security(ctx, _l(old.get("security")), _l(new.get("security")), "/security", True)
@@ -148,7 +152,11 @@ def _compare_paths(ctx: _Ctx) -> None:
             elif isinstance(new_op, dict) and not isinstance(old_op, dict):
                 ctx.add("endpoint-added", f"{where}/{method}", f"operation {ctx.operation} added")
             elif isinstance(old_op, dict) and isinstance(new_op, dict):
-                _compare_operation(ctx, old_item, old_op, new_item, new_op, f"{where}/{method}")
+                try:
+                    _compare_operation(ctx, old_item, old_op, new_item, new_op, f"{where}/{method}")
+                except (RecursionError, TypeError, ValueError, AttributeError) as exc:
+                    # a shape no rule foresaw: report it and carry on with the other operations
+                    ctx.notes.append(f"{ctx.operation}: not fully compared ({type(exc).__name__})")
     for key, (path, new_item, _) in new_paths.items():
         if key in old_paths:
             continue
@@ -166,6 +174,7 @@ def _compare_operation(
     new_op: dict[str, Any],
     where: str,
 ) -> None:
+    ctx.memo.clear()
     old_dep, new_dep = old_op.get("deprecated") is True, new_op.get("deprecated") is True
     if new_dep and not old_dep:
         ctx.add("endpoint-deprecated", where + "/deprecated", "operation deprecated")
@@ -420,6 +429,10 @@ def _types(schema: dict[str, Any]) -> tuple[set[str], bool]:
     return types, nullable
 
 
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -467,6 +480,10 @@ class _SchemaDiff:
             if pair in stack:  # a recursive schema: this pair is already being compared
                 return
             stack = stack | {pair}
+            key = (pair, self.top, depth == 0, read_only, write_only)
+            if key in ctx.memo:
+                return
+            ctx.memo.add(key)
         if not isinstance(old, dict) or not isinstance(new, dict):
             return
         if old == new and ctx.same_components:  # equal, and every $ref inside resolves alike
@@ -499,7 +516,7 @@ class _SchemaDiff:
         self, old: dict[str, Any], new: dict[str, Any], loc: str, label: str, depth: int
     ) -> None:
         (old_t, old_null), (new_t, new_null) = _types(old), _types(new)
-        old_f, new_f = old.get("format"), new.get("format")
+        old_f, new_f = _str(old.get("format")), _str(new.get("format"))
         if old_t != new_t or old_f != new_f:
             widened = self._widened(old_t, new_t, old_f, new_f)
             narrowed = self._widened(new_t, old_t, new_f, old_f)

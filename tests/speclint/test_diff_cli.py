@@ -276,3 +276,9 @@ def test_real_specs_compare_clean_with_themselves() -> None:
         if spec.name == "sandbox-credentials.yaml":
             continue
         assert run([str(spec), str(spec)]) == 0
+
+
+def test_rule_catalogue_doc_is_in_sync() -> None:
+    from speclint.diff.cli import rules_markdown
+
+    assert (REPO / "specs" / "DIFF-RULES.md").read_text(encoding="utf-8") == rules_markdown()
