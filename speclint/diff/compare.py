@@ -66,8 +66,18 @@ class _Ctx:
     # properties is reported once per operation, at its first location
     memo: set[tuple[Any, ...]] = field(default_factory=set)
 
+    dirty: set[str] = field(default_factory=set)
+    shared_memo: bool = False
+
     def __post_init__(self) -> None:
         self.same_components = self.old.get("components") == self.new.get("components")
+        self.dirty = _dirty_refs(self.old, self.new)
+
+    def clean(self, old: Any, new: Any, old_ref: str | None, new_ref: str | None) -> bool:
+        """Nothing can differ below this pair: same ref, unchanged, reaching only unchanged."""
+        if old_ref is not None or new_ref is not None:
+            return old_ref == new_ref and old_ref not in self.dirty
+        return old == new and not (_refs_in(old) & self.dirty)
 
     def add(self, rule_id: str, location: str, message: str) -> None:
         if rule_id not in RULES:  # every id we emit must be in the catalogue
@@ -88,6 +98,59 @@ def deref(doc: dict[str, Any], node: Any, seen: tuple[str, ...] = ()) -> tuple[A
         except (JsonPointerException, TypeError, ValueError):
             return {}, ref
     return node, ref
+
+
+def _refs_in(node: Any) -> set[str]:
+    """Every ``$ref`` string anywhere below ``node`` (iterative: no recursion limit)."""
+    out: set[str] = set()
+    todo = [node]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                out.add(ref)
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return out
+
+
+def _lookup(doc: dict[str, Any], ref: str) -> Any:
+    if not ref.startswith("#"):
+        return None
+    try:
+        return resolve_pointer(doc, ref[1:])
+    except (JsonPointerException, TypeError, ValueError):
+        return None
+
+
+def _dirty_refs(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """Refs whose target differs between the documents, or reaches one that does."""
+    refs = _refs_in(old) | _refs_in(new)
+    edges: dict[str, set[str]] = {}
+    dirty: set[str] = set()
+    todo = list(refs)
+    while todo:
+        ref = todo.pop()
+        if ref in edges:
+            continue
+        before, after = _lookup(old, ref), _lookup(new, ref)
+        if before != after:
+            dirty.add(ref)
+        edges[ref] = _refs_in(before) | _refs_in(after)
+        todo.extend(edges[ref] - edges.keys())
+    users: dict[str, set[str]] = {}
+    for ref, targets in edges.items():
+        for target in targets:
+            users.setdefault(target, set()).add(ref)
+    todo = list(dirty)
+    while todo:
+        for user in users.get(todo.pop(), ()):
+            if user not in dirty:
+                dirty.add(user)
+                todo.append(user)
+    return dirty
 
 
 def _norm_path(path: str) -> str:
@@ -174,7 +237,13 @@ def _compare_operation(
     new_op: dict[str, Any],
     where: str,
 ) -> None:
-    ctx.memo.clear()
+    if ctx.budget > BUDGET // 2:
+        ctx.memo.clear()
+    elif not ctx.shared_memo:
+        # a large, densely linked document: from here on a shared schema's changes are
+        # reported once, under the first operation that reaches them, so the walk stays linear
+        ctx.shared_memo = True
+        ctx.notes.append("large document: changes in shared schemas are reported once only")
     old_dep, new_dep = old_op.get("deprecated") is True, new_op.get("deprecated") is True
     if new_dep and not old_dep:
         ctx.add("endpoint-deprecated", where + "/deprecated", "operation deprecated")
@@ -486,7 +555,7 @@ class _SchemaDiff:
             ctx.memo.add(key)
         if not isinstance(old, dict) or not isinstance(new, dict):
             return
-        if old == new and ctx.same_components:  # equal, and every $ref inside resolves alike
+        if ctx.clean(old_raw, new_raw, old_ref, new_ref):
             return
         self._type(old, new, loc, label, depth)
         self._enum(old, new, loc, label, depth)

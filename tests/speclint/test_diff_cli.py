@@ -282,3 +282,55 @@ def test_rule_catalogue_doc_is_in_sync() -> None:
     from speclint.diff.cli import rules_markdown
 
     assert (REPO / "specs" / "DIFF-RULES.md").read_text(encoding="utf-8") == rules_markdown()
+
+
+def test_large_densely_linked_document_stays_fast_and_finds_the_change() -> None:
+    import copy
+    import time
+
+    schemas = {
+        f"S{i}": {
+            "type": "object",
+            "properties": {
+                "a": {"type": "string", "maxLength": 10},
+                **{
+                    f"p{j}": {"$ref": f"#/components/schemas/S{(i * 7 + j) % 200}"}
+                    for j in range(6)
+                },
+            },
+        }
+        for i in range(200)
+    }
+    paths = {
+        f"/r{i}": {
+            "post": {
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/S{i % 200}"}}
+                    }
+                },
+                "responses": {
+                    "200": {
+                        "description": "x",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": f"#/components/schemas/S{(i + 3) % 200}"}
+                            }
+                        },
+                    }
+                },
+            }
+        }
+        for i in range(400)
+    }
+    old = {"openapi": "3.0.3", "paths": paths, "components": {"schemas": schemas}}
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["S5"]["properties"]["a"]["maxLength"] = 5
+    start = time.monotonic()
+    changes, _ = compare(old, new)
+    assert time.monotonic() - start < 30
+    assert {c.id for c in changes} == {
+        "request-property-max-length-decreased",
+        "response-property-max-length-decreased",
+    }
+    assert compare(old, copy.deepcopy(old)) == ([], [])
