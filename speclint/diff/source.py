@@ -62,12 +62,33 @@ def parse(text: str, name: str) -> tuple[dict[str, Any], list[str]]:
             raise SourceError(f"{name}: nested too deeply to parse") from exc
     if not isinstance(raw, dict):
         raise SourceError(f"{name}: the top level is not a mapping, so not an OpenAPI document")
+    if _too_big(raw):
+        raise SourceError(f"{name}: over {MAX_NODES} nodes once YAML aliases are expanded")
     fixes: list[Any] = []
     try:
         doc = _jsonable(raw, "", name, fixes)
     except RecursionError as exc:
         raise SourceError(f"{name}: nested too deeply to compare") from exc
     return doc, _warnings(doc, name)
+
+
+MAX_NODES = 5_000_000
+
+
+def _too_big(raw: Any) -> bool:
+    """Count nodes as the aliases expand (a YAML alias cycle or bomb never ends otherwise)."""
+    seen, todo = 0, [raw]
+    while todo:
+        item = todo.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            return True
+        if isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return False
 
 
 def _warnings(doc: dict[str, Any], name: str) -> list[str]:

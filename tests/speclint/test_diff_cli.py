@@ -334,3 +334,18 @@ def test_large_densely_linked_document_stays_fast_and_finds_the_change() -> None
         "response-property-max-length-decreased",
     }
     assert compare(old, copy.deepcopy(old)) == ([], [])
+
+
+def test_yaml_alias_cycles_and_bombs_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _write(tmp_path / "good.yaml", base())
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text("openapi: 3.0.3\npaths: &a\n  /x: *a\n", encoding="utf-8")
+    assert run([str(good), str(cycle)]) == 2
+    bomb = tmp_path / "bomb.yaml"
+    lines = ["openapi: 3.0.3", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run([str(good), str(bomb)]) == 2
+    assert "aliases are expanded" in capsys.readouterr().err
