@@ -19,7 +19,7 @@ from speclint.diff.catalogue import RULES, level
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_DEPTH = 40
 BUDGET = 200_000  # schema-node comparisons per document pair
-WIDER_FORMATS = {("int32", "int64"), ("float", "double"), ("date", "date-time")}
+WIDER_FORMATS = {("int32", "int64"), ("float", "double")}
 
 
 @dataclass(frozen=True)
@@ -811,9 +811,11 @@ class _SchemaDiff:
                     else:
                         ctx.add("new-optional-request-property", where, f"{what} added")
                     continue
+                if o is None or n is None:
+                    continue  # named in `required` only: its schema lives elsewhere (allOf)
                 if name in new_req and name not in old_req and not ro:
                     ctx.add("request-property-became-required", where, f"{what} became required")
-                elif name in old_req and name not in new_req and (o is not None or n is not None):
+                elif name in old_req and name not in new_req:
                     ctx.add("request-property-became-optional", where, f"{what} became optional")
             else:
                 if o is not None and n is None:
@@ -832,9 +834,11 @@ class _SchemaDiff:
                     )
                     ctx.add(rule, where, f"{what} added")
                     continue
-                if name in old_req and name not in new_req and not wo and n is not None:
+                if o is None or n is None:
+                    continue
+                if name in old_req and name not in new_req and not wo:
                     ctx.add("response-property-became-optional", where, f"{what} became optional")
-                elif name in new_req and name not in old_req and n is not None:
+                elif name in new_req and name not in old_req:
                     ctx.add("response-property-became-required", where, f"{what} became required")
             if o is None or n is None:
                 continue

@@ -54,3 +54,18 @@ def test_every_rule_id_is_kebab_case_with_a_level() -> None:
     for rule_id, (level, meaning) in RULES.items():
         assert rule_id == rule_id.lower() and " " not in rule_id
         assert level in {"error", "warning", "info"} and meaning
+
+
+def test_required_name_without_a_property_schema_is_not_a_change() -> None:
+    new = base()
+    new["components"]["schemas"]["Item"]["required"].append("defined-in-another-allof-member")
+    assert compare(base(), new) == ([], [])
+
+
+def test_format_date_to_date_time_breaks_both_ways() -> None:
+    old, new = base(), base()
+    old["components"]["schemas"]["Out"]["properties"]["name"]["format"] = "date"
+    new["components"]["schemas"]["Out"]["properties"]["name"]["format"] = "date-time"
+    assert {(c.id, c.level) for c in compare(old, new)[0]} == {
+        ("response-property-type-changed", ERROR)
+    }
