@@ -9,12 +9,13 @@ ARGS   ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 REPORTS := reports
 
-.PHONY: help setup mock lint test redis-server fuzz-deep contract bench clean
+.PHONY: help setup mock lint diff spec-history test redis-server fuzz-deep contract bench clean
 
 help:
 	@echo "make mock       set up, then serve every partner API on http://$(HOST):$(PORT)"
 	@echo "make test       set up, then lint + unit/behaviour tests + fuzzing (JUnit in $(REPORTS)/)"
 	@echo "make lint       openapi-spec-validator + house rules + yamllint + ruff + mypy"
+	@echo "make diff [BASE=<git ref>]   what the spec edits break for clients (default origin/main, else HEAD)"
 	@echo "make fuzz-deep  many more fuzzing examples, for a longer hunt"
 	@echo "make contract PARTNER=<name> BASE_URL=https://...   the same suite against a live endpoint"
 	@echo "make bench      the mock against Prism and a bare ASGI ceiling (installs wrk and Prism)"
@@ -44,7 +45,18 @@ redis-server:
 		echo "installing redis-server (Debian package) for the Redis tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server >/dev/null; }
 
-test: lint $(STAMP) redis-server
+# Every spec against its version at BASE; exit 1 on an unapproved breaking change.
+BASE ?= $(shell git rev-parse --verify --quiet origin/main >/dev/null && echo origin/main || echo HEAD)
+SPECS := $(filter-out specs/sandbox-credentials.yaml,$(wildcard specs/*.yaml))
+diff: $(STAMP)
+	$(BIN)/python -m speclint.diff.history --base $(BASE) $(SPECS) $(if $(FORMAT),--format $(FORMAT))
+
+# Each spec's latest edit (its last commit, or uncommitted changes) must not break clients
+# unless approved in the spec's x-breaking-changes.
+spec-history: $(STAMP)
+	$(BIN)/python -m speclint.diff.history $(SPECS)
+
+test: lint spec-history $(STAMP) redis-server
 	@mkdir -p $(REPORTS)
 	$(BIN)/pytest --junitxml=$(REPORTS)/junit.xml
 

@@ -1,8 +1,9 @@
-"""Command line: ``python -m speclint [--docs DIR] SPEC...``; exit 1 on findings."""
+"""Command line: ``python -m speclint [--docs DIR] SPEC...``, exit 1 on findings; also ``diff``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from speclint.lint import default_docs_dir, expand, lint
@@ -43,7 +44,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the linter; 0 clean, 1 findings, 2 usage error."""
+    """Run the linter; 0 clean, 1 findings, 2 usage error. ``diff ...`` runs the change review."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["diff"]:
+        from speclint.diff.cli import run
+
+        return run(argv[1:])
     args = parse_args(argv)
     if args.list_rules:
         for rule in RULES.values():
