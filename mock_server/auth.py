@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,16 +66,18 @@ def issue_jwt(credential: str, secret: str, now: float, ttl: int) -> str:
 
 
 def _jwt_subject(token: str, secret: str, now: float) -> str | None:
+    # PyJWT's own claim checks (exp must be an integer date; a malformed claim
+    # is a DecodeError, so a 401, never a 500 or a token that never expires). PyJWT compares
+    # with time.time(); the leeway shifts that to the injected clock, so tests decide "now".
     try:
         claims = jwt.decode(
             token,
             secret,
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["sub", "exp"], "verify_exp": False},
+            options={"require": ["sub", "exp"], "verify_exp": True, "verify_iat": False},
+            leeway=time.time() - now,
         )
     except jwt.PyJWTError:
-        return None
-    if float(claims["exp"]) <= now:  # checked here so the injected clock decides, not time()
         return None
     sub = claims.get("sub")
     return sub if isinstance(sub, str) else None

@@ -22,7 +22,8 @@ class RequestContext:
     principal: Principal = ANONYMOUS
     reasons: list[str] = field(default_factory=list)
     response_headers: dict[str, str] = field(default_factory=dict)
-    body: bytearray = field(default_factory=bytearray)
+    body: bytearray = field(default_factory=bytearray)  # its first journal.PARSE_BYTES
+    body_size: int = 0  # every byte received
 
 
 def of(scope: MutableMapping[str, Any]) -> RequestContext:

@@ -16,7 +16,7 @@ from . import admin, callbacks, context
 from .auth import ANONYMOUS
 from .context import client_identity
 from .errors import respond
-from .journal import redact_body, redact_headers
+from .journal import PARSE_BYTES, redact_body, redact_headers, redact_query
 from .problems import Rejection
 from .ratelimit import rate_limit_headers
 from .runtime import Api, Runtime
@@ -53,7 +53,7 @@ class FrontDoor:
         limit = api.profile.max_body_bytes if api else None
         status = 0
         received = 0
-        limit_body = self.runtime.config.journal_body_bytes
+        limit_body = PARSE_BYTES  # kept for the journal, which redacts and cuts it
 
         async def receive_counted() -> Message:
             nonlocal received
@@ -63,6 +63,7 @@ class FrontDoor:
                 if len(ctx.body) <= limit_body:
                     ctx.body.extend(chunk[: limit_body + 1 - len(ctx.body)])
                 received += len(chunk)
+                ctx.body_size = received
                 if limit is not None and received > limit:
                     raise Rejection("payload_too_large")
             return message
@@ -111,12 +112,16 @@ class FrontDoor:
                 "credential": None if ctx.principal is ANONYMOUS else ctx.principal.credential,
                 "method": scope["method"],
                 "path": scope["path"],
-                "query": scope.get("query_string", b"").decode("latin-1"),
+                "query": redact_query(
+                    scope.get("query_string", b"").decode("latin-1"), self.secret_headers
+                ),
                 "headers": redact_headers(
                     ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
                     self.secret_headers,
                 ),
-                "body": redact_body(bytes(ctx.body), self.runtime.config.journal_body_bytes)
+                "body": redact_body(
+                    bytes(ctx.body), self.runtime.config.journal_body_bytes, ctx.body_size
+                )
                 if ctx.body
                 else None,
                 "status": status,

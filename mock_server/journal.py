@@ -6,16 +6,33 @@ entry is stored, so neither the journal endpoint nor a log line can leak them.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
+import math
+import re
 import threading
+import urllib.parse
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-ALWAYS_SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-SECRET_KEYS = frozenset(
-    {"password", "secret", "token", "access_token", "api_key", "api_secret", "refresh_token"}
+# Redaction by rule, in one place: the journal and the callback journal store nothing that
+# matches. A key (header name, query or form field, JSON member at any depth) is secret when
+# its name, lower-cased with "-" and "_" removed, contains one of these words, or when it is one
+# of the spec's own security-scheme header/query names (passed in as ``secret_names``).
+SECRET_WORDS = (
+    "password", "passwd", "pwd", "secret", "token", "apikey", "authorization", "credential",
+    "privatekey", "signature", "session", "cookie",
+)  # fmt: skip
+# How much of a body the front door keeps for the journal: enough to parse and redact any
+# body a journal entry would show; a longer one is stored as size, hash and masked preview.
+PARSE_BYTES = 65_536
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
+_PAIR = re.compile(
+    r"""(?ix)(["']?([a-z0-9_-]*(?:"""
+    + "|".join(SECRET_WORDS)
+    + r""")[a-z0-9_-]*)["']?\s*[:=]\s*["']?)([^"'&,;\s}]+)"""
 )
 
 
@@ -24,36 +41,103 @@ def mask(value: str) -> str:
     return "****" + value[-4:] if len(value) >= 12 else "****"
 
 
+def is_secret_name(name: str, secret_names: frozenset[str] = frozenset()) -> bool:
+    key = name.lower()
+    flat = key.replace("-", "").replace("_", "")
+    return key in secret_names or any(word in flat for word in SECRET_WORDS)
+
+
+def mask_text(text: str) -> str:
+    """Secrets inside free text: ``key=value`` / ``"key": "value"`` pairs whose key is secret,
+    and the user-info of URLs (``https://user:pass@host`` -> ``https://****@host``)."""
+    text = _USERINFO.sub(r"\1****@", text)
+    return _PAIR.sub(lambda m: m.group(1) + mask(m.group(3)), text)
+
+
 def redact_headers(
     headers: Iterable[tuple[str, str]], secret_names: frozenset[str]
 ) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
-        if key in secret_names or key in ALWAYS_SECRET_HEADERS:
+        if is_secret_name(key, secret_names):
             scheme, _, token = value.partition(" ")
             value = f"{scheme} {mask(token)}" if token else mask(value)
+        else:
+            value = mask_text(value)
         out[key] = value
     return out
 
 
-def redact_body(raw: bytes, limit: int) -> Any:
-    """The body as JSON with secret keys masked, or as text, cut at ``limit`` bytes."""
-    text = raw[:limit].decode("utf-8", errors="replace")
+def redact_query(query: str, secret_names: frozenset[str] = frozenset()) -> str:
+    """A query string with secret parameters masked (``?api_key=…``)."""
+    if not query:
+        return query
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    return urllib.parse.urlencode(
+        [(k, mask(v) if is_secret_name(k, secret_names) else mask_text(v)) for k, v in pairs]
+    )
+
+
+def _strict(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"{literal} overflows")
+    return value
+
+
+def redact_body(raw: bytes, limit: int, size: int | None = None) -> Any:
+    """The body for the journal, never with a secret in it:
+
+    * JSON (strict: no NaN/Infinity) or a URL-encoded form: parsed, secret keys masked at any
+      depth, user-info masked in every string; cut to ``limit`` bytes with a marker if longer;
+    * anything else (malformed, binary, too deep, or longer than was kept): never stored raw,
+      but as ``{size, sha256, preview}``, the preview masked and cut at 200 characters.
+    """
+    total = len(raw) if size is None else size
+    parsed: Any = None
+    if total == len(raw):
+        try:
+            parsed = _redact_json(json.loads(raw, parse_constant=_strict, parse_float=_finite))
+        except (ValueError, RecursionError):
+            parsed = _form(raw)
+    if parsed is not None:
+        text = json.dumps(parsed)
+        if len(text) <= limit:
+            return parsed
+        return text[:limit] + f"…[truncated: {len(text)} bytes redacted]"
+    preview = mask_text(raw[:400].decode("utf-8", errors="replace"))[:200]
+    return {"size": total, "sha256": hashlib.sha256(raw).hexdigest(), "preview": preview}
+
+
+def _form(raw: bytes) -> Any:
+    """A URL-encoded form as a redacted mapping, or None if the body is not one."""
     try:
-        return _redact_json(json.loads(raw)) if len(raw) <= limit else text + "…"
-    except ValueError:
-        return text + ("…" if len(raw) > limit else "")
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if "=" not in text or any(c in text for c in ' \n{}[]"'):
+        return None
+    pairs = urllib.parse.parse_qsl(text, keep_blank_values=True)
+    return {k: mask(v) if is_secret_name(k) else mask_text(v) for k, v in pairs} or None
 
 
 def _redact_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: mask(str(v)) if k.lower() in SECRET_KEYS and isinstance(v, str) else _redact_json(v)
+            k: mask(str(v))
+            if is_secret_name(str(k)) and isinstance(v, str | int | float)
+            else _redact_json(v)
             for k, v in value.items()
         }
     if isinstance(value, list):
         return [_redact_json(v) for v in value]
+    if isinstance(value, str):
+        return mask_text(value) if ("@" in value or "=" in value or ":" in value) else value
     return value
 
 

@@ -16,6 +16,7 @@ import csv
 import functools
 import io
 import json
+import math
 import re
 from collections.abc import AsyncGenerator, Iterator, Mapping
 from datetime import datetime
@@ -352,6 +353,46 @@ class _CollectingBody:
             ) from exc
 
 
+class _NotFinite:
+    """Where a NaN, Infinity or an overflowing number stood in the parsed body."""
+
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+
+def _not_finite_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[Problem]:
+    if isinstance(value, _NotFinite):
+        yield Problem(
+            "body", path, "type", f"{value.literal} is not a JSON number", {"limit": "number"}
+        )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _not_finite_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _not_finite_paths(item, (*path, index))
+
+
+def strict_json(text: str) -> Any:
+    """JSON as RFC 8259 defines it: ``NaN``, ``Infinity`` and numbers that overflow to
+    infinity are refused as the partner's validation answer, naming each field (Python's json
+    accepts all three, and would pass them on into state, journal and callbacks)."""
+    seen: list[_NotFinite] = []
+
+    def constant(literal: str) -> _NotFinite:
+        seen.append(_NotFinite(literal))
+        return seen[-1]
+
+    def number(literal: str) -> float | _NotFinite:
+        value = float(literal)
+        return value if math.isfinite(value) else constant(literal)
+
+    parsed = json.loads(text, parse_constant=constant, parse_float=number)
+    if seen:
+        raise Rejection("validation", problems=list(_not_finite_paths(parsed)))
+    return parsed
+
+
 class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ignore[misc]
     """JSON bodies: non-UTF-8 and malformed JSON are ``malformed_body``, not a 500."""
 
@@ -360,7 +401,7 @@ class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ign
         if not raw:
             return None
         try:
-            return json.loads(raw.decode(self._encoding or "utf-8"))
+            return strict_json(raw.decode(self._encoding or "utf-8"))
         except (UnicodeDecodeError, LookupError) as exc:
             raise Rejection("malformed_body", params={"detail": "body is not UTF-8"}) from exc
         except (ValueError, RecursionError) as exc:  # malformed, too deep, or a huge integer

@@ -1,0 +1,109 @@
+"""Hostile input: strict JSON, malformed JWT claims, and secrets that must never reach the
+journal (issue 14)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jwt
+import pytest
+
+from tests.conftest import CREDENTIALS, Mock
+from tests.mock.test_360dialog import KEY, OWN
+from tests.mock.test_voice import BALANCE
+from tests.mock.test_zipteams import HEADERS
+
+BATCH = "/zipteams/api/v1/partner/ingest/batch-call"
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"data": [{"call": {"id": "c1", "duration": NaN}}]}', "data[0].call.duration"),
+        (b'{"data": [{"call": {"id": "c1", "duration": -Infinity}}]}', "data[0].call.duration"),
+        (b'{"data": [{"call": {"id": "c1", "duration": 1e999999}}]}', "data[0].call.duration"),
+    ],
+    ids=["nan", "-infinity", "overflow"],
+)
+def test_non_finite_numbers_are_refused_naming_the_field(
+    mock: Mock, body: bytes, field: str
+) -> None:
+    r = mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})
+    assert r.status_code == 422, r.text
+    assert r.json()["message"] == "Validation failed"
+    assert field in [e["field"] for e in r.json()["errors"]]
+    entries = mock.runtime.journal.query(limit=5)
+    json.dumps(entries, allow_nan=False)  # the journal stays valid JSON
+
+
+def test_a_non_finite_patch_is_refused_by_another_partner_too(mock: Mock) -> None:
+    r = mock.request("PATCH", OWN, content=b'{"webhook_url": NaN}', headers={**KEY, **JSON})
+    assert r.status_code == 400
+    assert "webhook_url" in r.json()["meta"]["developer_message"]
+
+
+def _token(mock: Mock, **claims: Any) -> dict[str, str]:
+    secret = mock.runtime.config.jwt_secret
+    return {"Authorization": "Bearer " + jwt.encode({"sub": "sandbox", **claims}, secret, "HS256")}
+
+
+@pytest.mark.parametrize("exp", ["abc", "nan", None, [1]], ids=["abc", "nan", "null", "list"])
+def test_a_malformed_exp_claim_is_401_not_500_nor_forever(mock: Mock, exp: Any) -> None:
+    r = mock.request("GET", BALANCE, headers=_token(mock, exp=exp))
+    assert r.status_code == 401, r.text
+
+
+def test_a_well_formed_token_still_works(mock: Mock) -> None:
+    later = int(mock.runtime.clock()) + 600
+    assert mock.request("GET", BALANCE, headers=_token(mock, exp=later)).status_code == 200
+
+
+# --- secrets never journaled ---------------------------------------------------------------
+
+SECRETS = sorted(
+    {
+        str(value)
+        for creds in CREDENTIALS.values()
+        for cred in creds
+        for key, value in cred.items()
+        if key not in {"name", "scopes", "partner_id", "email"}
+    }
+    | {"hunter2-plain-password", "s3cr3t-client-value", "userpass-in-url"}
+)
+
+
+# ruff: noqa: E501  (one hostile request a line reads best)
+def _hostile_requests() -> list[tuple[str, str, dict[str, str], bytes]]:
+    secret = "hunter2-plain-password"
+    return [
+        ("POST", BATCH, {**HEADERS, **JSON}, b'{"password": "hunter2-plain-password" oops'),
+        ("POST", BATCH, {**HEADERS, **JSON}, json.dumps({"pwd": secret, "x": "y" * 5000}).encode()),
+        ("POST", BATCH, {**HEADERS, **JSON}, json.dumps({"client_secret": "s3cr3t-client-value"}).encode()),
+        ("POST", BATCH, {**HEADERS, **JSON}, json.dumps({"deep": [{"apiKey": secret}], "x-api-key": secret}).encode()),
+        ("POST", BATCH, {**HEADERS, **JSON}, b'{"data": [{"callback_url": "https://u:userpass-in-url@h.example/x"}]}'),
+        ("GET", f"/voice/api/v1/calls?api_key={CREDENTIALS['voice'][0]['api_key']}", {}, b""),
+        ("GET", "/nothing-here", {"X-Auth-Token": secret}, b""),
+        ("POST", "/voice/api/v1/auth/login", {"content-type": "application/x-www-form-urlencoded"}, b"password=hunter2-plain-password"),
+        ("GET", BALANCE, {"Authorization": f"Bearer {CREDENTIALS['voice'][0]['api_key']}"}, b""),
+        ("GET", OWN, KEY, b""),
+    ]  # fmt: skip
+
+
+def test_no_secret_shape_reaches_the_journal_through_any_route(mock: Mock) -> None:
+    for method, url, headers, body in _hostile_requests():
+        mock.request(method, url, headers=headers, content=body)
+    dumped = json.dumps(mock.runtime.journal.query(limit=500))
+    leaked = [s for s in SECRETS if s in dumped]
+    assert leaked == [], leaked
+    assert len(mock.runtime.journal.query(limit=500)) == len(_hostile_requests())
+
+
+def test_an_unparseable_body_is_stored_as_size_hash_and_masked_preview(mock: Mock) -> None:
+    body = b'{"password": "hunter2-plain-password" oops'
+    mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})
+    stored = mock.runtime.journal.query(limit=1)[0]["body"]
+    assert set(stored) == {"size", "sha256", "preview"}
+    assert stored["size"] == len(body)
+    assert "hunter2" not in stored["preview"]
