@@ -24,7 +24,8 @@ from . import cases as casemod
 from . import load, procs, profile, report, tools
 from .cases import CASES, ROOT, Case, NotReady, Request
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent / "results"  # tracked: copied here on purpose
+OUTPUT = Path(__file__).resolve().parent.parent / "reports" / "bench"  # ignored: runs write here
 WORK = tools.CACHE / "bench"
 PROFILED = ("zipteams-batch-1", "zipteams-batch-50", "zipteams-invalid")
 SERVERS = ("mock", "mock-redis", "prism", "ceiling")
@@ -58,7 +59,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help=f"also record py-spy profiles of the mock under {', '.join(PROFILED)}",
     )
     p.add_argument("--profile-seconds", type=int, default=8)
-    p.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    p.add_argument("--out", type=Path, default=OUTPUT / "latest.json")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     return p.parse_args(argv)
 
@@ -198,7 +199,8 @@ class Bench:
             self.ps.stop(spy_proc)
         if not raw.exists():
             raise RuntimeError(f"py-spy wrote no profile; see {WORK / f'py-spy-{case.name}.log'}")
-        out = RESULTS / f"profile-{case.name}.md"
+        out = OUTPUT / f"profile-{case.name}.md"
+        out.parent.mkdir(parents=True, exist_ok=True)
         title = f"Mock under {case.title} ({seconds} s of wrk, py-spy)"
         profile.write_summary(raw, out, title, run["requests"], rate)
         _say(
@@ -345,9 +347,10 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(time.monotonic() - started, 1),
     }
     previous = None
-    if args.out.exists():
+    earlier = args.out if args.out.exists() else RESULTS / "latest.json"
+    if earlier.exists():
         try:
-            previous = json.loads(args.out.read_text(encoding="utf-8"))
+            previous = json.loads(earlier.read_text(encoding="utf-8"))
         except ValueError:
             previous = None
     args.out.parent.mkdir(parents=True, exist_ok=True)

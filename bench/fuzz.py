@@ -3,7 +3,8 @@
 ``python -m bench.fuzz`` runs the contract suite's fuzz tests (contract_tests/test_fuzz_mock.py,
 every check on, exactly as ``make test`` runs them) and counts each request schemathesis sends
 (``Case.call``). ``--make-test`` also times a whole ``make test``. Results go to
-``bench/results/fuzz.json``. Numbers are measured, never asserted.
+``reports/bench/fuzz.json`` (ignored; copy to bench/results/ on purpose). Numbers are
+measured, never asserted.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from .cases import ROOT
 from .procs import Processes, sigterm_as_exit
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent.parent / "reports" / "bench"  # ignored path
 
 
 class _Counter:
