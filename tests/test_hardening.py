@@ -107,3 +107,11 @@ def test_an_unparseable_body_is_stored_as_size_hash_and_masked_preview(mock: Moc
     assert set(stored) == {"size", "sha256", "preview"}
     assert stored["size"] == len(body)
     assert "hunter2" not in stored["preview"]
+
+
+def test_deep_json_is_refused_and_still_journaled(mock: Mock) -> None:
+    body = b'{"data": ' + b"[" * 990 + b"]" * 990 + b"}"
+    r = mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})
+    assert 400 <= r.status_code < 500
+    entry = mock.runtime.journal.query(limit=1)[0]
+    assert (entry["path"], entry["status"]) == (BATCH, r.status_code)
