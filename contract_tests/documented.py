@@ -1,0 +1,185 @@
+"""Documented-behaviour checks generated from the profiles (issue 9, item 1: a first slice).
+
+Plain schemathesis checks know the spec, not what the docs promise per credential or for a
+malformed request. Each partner's profile does: which status and message answer a missing or a
+wrong credential, a malformed body, a wrong Content-Type, an unknown method. ``probes`` turns
+that into one concrete request per operation and check; ``judge`` lists every way the answer
+departs from the documented one (never only the first).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from .targets import Target, scheme_values
+
+WRONG_VALUE = "contract-wrong-value"  # an invented credential: shown as sent in the curl
+_METHODS = ("get", "post", "put", "patch", "delete")
+_PROBE_METHODS = ("DELETE", "PUT", "PATCH", "POST")
+
+
+@dataclass(frozen=True)
+class Probe:
+    api: str
+    method: str
+    path: str  # the spec path, parameters filled
+    check: str  # e.g. "auth: wrong ApiKey"
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    allow: tuple[str, ...] = ()  # for 405: the methods the Allow header must name
+
+    @property
+    def name(self) -> str:
+        # ASCII only: pytest escapes other characters in test ids (and so in JUnit names).
+        return f"{self.api} {self.method} {self.path} | {self.check} -> {self.status}"
+
+
+def _scheme_header(scheme: dict[str, Any], value: str) -> tuple[str, str]:
+    if scheme.get("type") == "apiKey":
+        return str(scheme["name"]), value
+    return "Authorization", f"Bearer {value}"
+
+
+def _fill(path: str, params: list[dict[str, Any]]) -> str:
+    for param in params:
+        if param.get("in") == "path":
+            example = param.get("example", param.get("schema", {}).get("example", "x"))
+            path = path.replace("{" + param["name"] + "}", str(example))
+    return path
+
+
+def _json_body(operation: dict[str, Any]) -> bytes | None:
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return None
+    media = content["application/json"]
+    examples = media.get("examples") or {}
+    value = media.get("example", next(iter(examples.values()), {}).get("value", {}))
+    return json.dumps(value).encode()
+
+
+def probes(target: Target, *, live: bool = False, read_only: bool = False) -> list[Probe]:
+    """Every documented-behaviour probe for ``target``'s operations."""
+    profile, doc = target.profile, target.doc
+    schemes = doc.get("components", {}).get("securitySchemes", {})
+    values = scheme_values(target, live)
+    out: list[Probe] = []
+    for path, item in doc.get("paths", {}).items():
+        ops = {m: o for m, o in item.items() if m in _METHODS}
+        for method, op in ops.items():
+            if read_only and method != "get":
+                continue
+            op_id = op.get("operationId")
+            url = _fill(path, [*item.get("parameters", []), *op.get("parameters", [])])
+            required = set().union(*[set(r) for r in op.get("security", doc.get("security", []))])
+            good = dict(
+                _scheme_header(schemes[s], values[s]) for s in sorted(required) if s in values
+            )
+            body = _json_body(op)
+            if body is not None:
+                good["content-type"] = "application/json"
+
+            def probe(
+                check: str,
+                situation: str,
+                op_id: str | None = op_id,
+                method: str = method,
+                url: str = url,
+                good: dict[str, str] = good,
+                body: bytes | None = body,
+                **kw: Any,
+            ) -> Probe:
+                found = profile.situation(situation, op_id)
+                return Probe(
+                    target.name,
+                    method.upper(),
+                    url,
+                    check,
+                    found.status,
+                    found.message,
+                    **{"headers": dict(good), "content": body, **kw},
+                )
+
+            for rule in profile.auth:
+                if rule.scheme not in required or rule.scheme not in schemes:
+                    continue
+                header, _ = _scheme_header(schemes[rule.scheme], "")
+                without = {k: v for k, v in good.items() if k != header}
+                missing = rule.missing or profile.situation("missing_credential", op_id)
+                out.append(
+                    Probe(
+                        target.name,
+                        method.upper(),
+                        url,
+                        f"auth: missing {header}",
+                        missing.status,
+                        missing.message,
+                        without,
+                        body,
+                    )
+                )
+                if not rule.partition:
+                    wrong = dict([_scheme_header(schemes[rule.scheme], WRONG_VALUE)])
+                    out.append(
+                        probe(f"auth: wrong {header}", "invalid_credential", headers=good | wrong)
+                    )
+            if body is not None:
+                out.append(probe("envelope: malformed JSON", "malformed_body", content=b"{bad"))
+                out.append(
+                    probe(
+                        "envelope: wrong Content-Type",
+                        "unsupported_media_type",
+                        headers=good | {"content-type": "text/plain"},
+                    )
+                )
+        if read_only:
+            continue
+        unknown = next(m for m in _PROBE_METHODS if m.lower() not in ops)
+        first_id = next(iter(ops.values())).get("operationId")
+        found = profile.situation("method_not_allowed", first_id)
+        out.append(
+            Probe(
+                target.name,
+                unknown,
+                _fill(path, item.get("parameters", [])),
+                "envelope: unknown method (Allow)",
+                found.status,
+                found.message,
+                allow=tuple(m.upper() for m in ops),
+            )
+        )
+    return out
+
+
+def judge(probe: Probe, status: int, headers: dict[str, str], text: str) -> list[str]:
+    """Every departure of an answer from the documented one."""
+    problems = []
+    if status != probe.status:
+        problems.append(f"status {status}, documented {probe.status}")
+    if "{" not in probe.message and probe.message not in text:
+        problems.append(f"body lacks the documented message {probe.message!r}: {text[:300]}")
+    if probe.allow:
+        allow = {m.strip().upper() for m in headers.get("allow", "").split(",") if m.strip()}
+        if not set(probe.allow) <= allow:
+            problems.append(f"Allow header {headers.get('allow')!r} lacks {list(probe.allow)}")
+    return problems
+
+
+def curl(probe: Probe, base_url: str, secrets: set[str]) -> str:
+    """A curl replaying ``probe`` (real secrets masked, invented values as sent). Hand-built with
+    shlex: schemathesis' own curl masks every auth header, invented wrong values included."""
+    parts = ["curl", "-X", probe.method]
+    for key, value in probe.headers.items():
+        shown = value
+        for secret in secrets:
+            shown = shown.replace(secret, "[Filtered]")
+        parts += ["-H", f"{key}: {shown}"]
+    if probe.content is not None:
+        parts += ["--data-binary", probe.content.decode("utf-8", "replace")]
+    parts.append(base_url.rstrip("/") + probe.path)
+    return " ".join(shlex.quote(p) for p in parts)
