@@ -14,6 +14,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server.specindex import resolve
+
 from .targets import Target, scheme_values
 
 WRONG_VALUE = "contract-wrong-value"  # an invented credential: shown as sent in the curl
@@ -45,8 +47,8 @@ def _scheme_header(scheme: dict[str, Any], value: str) -> tuple[str, str]:
     return "Authorization", f"Bearer {value}"
 
 
-def _fill(path: str, params: list[dict[str, Any]]) -> str:
-    for param in params:
+def _fill(path: str, params: list[dict[str, Any]], doc: dict[str, Any]) -> str:
+    for param in (resolve(doc, p) for p in params):
         if param.get("in") == "path":
             example = param.get("example", param.get("schema", {}).get("example", "x"))
             path = path.replace("{" + param["name"] + "}", str(example))
@@ -75,7 +77,7 @@ def probes(target: Target, *, live: bool = False, read_only: bool = False) -> li
             if read_only and method != "get":
                 continue
             op_id = op.get("operationId")
-            url = _fill(path, [*item.get("parameters", []), *op.get("parameters", [])])
+            url = _fill(path, [*item.get("parameters", []), *op.get("parameters", [])], doc)
             required = set().union(*[set(r) for r in op.get("security", doc.get("security", []))])
             good = dict(
                 _scheme_header(schemes[s], values[s]) for s in sorted(required) if s in values
@@ -146,7 +148,11 @@ def probes(target: Target, *, live: bool = False, read_only: bool = False) -> li
             Probe(
                 target.name,
                 unknown,
-                _fill(path, item.get("parameters", [])),
+                _fill(
+                    path,
+                    [*item.get("parameters", []), *next(iter(ops.values())).get("parameters", [])],
+                    doc,
+                ),
                 "envelope: unknown method (Allow)",
                 found.status,
                 found.message,
