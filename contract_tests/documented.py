@@ -9,10 +9,13 @@ departs from the documented one (never only the first).
 
 from __future__ import annotations
 
+import copy
 import json
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
+
+from connexion.json_schema import resolve_refs
 
 from mock_server.specindex import resolve
 
@@ -34,6 +37,7 @@ class Probe:
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes | None = None
     allow: tuple[str, ...] = ()  # for 405: the methods the Allow header must name
+    field: str | None = None  # a field the refusal must name
 
     @property
     def name(self) -> str:
@@ -63,6 +67,42 @@ def _json_body(operation: dict[str, Any]) -> bytes | None:
     examples = media.get("examples") or {}
     value = media.get("example", next(iter(examples.values()), {}).get("value", {}))
     return json.dumps(value).encode()
+
+
+def _rule_sites(schema: Any, value: Any, at: tuple[Any, ...] = ()) -> Any:
+    """(keyword, rule, location) for each x-after / x-unique-by the example ``value`` reaches."""
+    if not isinstance(schema, dict):
+        return
+    for keyword in ("x-after", "x-unique-by"):
+        if keyword in schema:
+            yield keyword, schema[keyword], at
+    if isinstance(value, dict):
+        for name, sub in schema.get("properties", {}).items():
+            if name in value:
+                yield from _rule_sites(sub, value[name], (*at, name))
+    elif isinstance(value, list) and value:
+        yield from _rule_sites(schema.get("items"), value[0], (*at, 0))
+
+
+def _violations(schema: Any, body: bytes) -> list[tuple[str, bytes, str]]:
+    """(check, violating body, field it must name), one per vendor rule the example reaches."""
+    example = json.loads(body)
+    out = []
+    for keyword, rule, at in _rule_sites(schema, example):
+        bad = copy.deepcopy(example)
+        node = bad
+        for part in at:
+            node = node[part]
+        if keyword == "x-after" and isinstance(node, dict):
+            for later, earlier in rule.items():
+                if earlier in node:
+                    node[later] = node[earlier]  # equal: "after" is strict
+                    out.append((f"vendor rule: x-after {later}", json.dumps(bad).encode(), later))
+        elif keyword == "x-unique-by" and isinstance(node, list) and node:
+            node.append(copy.deepcopy(node[0]))
+            name = str(at[-1]) if at else "body"
+            out.append((f"vendor rule: x-unique-by {rule}", json.dumps(bad).encode(), name))
+    return out
 
 
 def probes(target: Target, *, live: bool = False, read_only: bool = False) -> list[Probe]:
@@ -131,6 +171,11 @@ def probes(target: Target, *, live: bool = False, read_only: bool = False) -> li
                         probe(f"auth: wrong {header}", "invalid_credential", headers=good | wrong)
                     )
             if body is not None:
+                schema = resolve_refs(doc)["paths"][path][method]["requestBody"]["content"][
+                    "application/json"
+                ].get("schema")
+                for check, bad, name in _violations(schema, body):
+                    out.append(probe(check, "validation", content=bad, field=name))
                 out.append(probe("envelope: malformed JSON", "malformed_body", content=b"{bad"))
                 out.append(
                     probe(
@@ -169,6 +214,8 @@ def judge(probe: Probe, status: int, headers: dict[str, str], text: str) -> list
         problems.append(f"status {status}, documented {probe.status}")
     if "{" not in probe.message and probe.message not in text:
         problems.append(f"body lacks the documented message {probe.message!r}: {text[:300]}")
+    if probe.field and probe.field not in text:
+        problems.append(f"body does not name the field {probe.field!r}: {text[:300]}")
     if probe.allow:
         allow = {m.strip().upper() for m in headers.get("allow", "").split(",") if m.strip()}
         if not set(probe.allow) <= allow:

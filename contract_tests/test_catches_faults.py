@@ -155,6 +155,13 @@ def tenant_401(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], byte
     return start, body
 
 
+def ignores_vendor_rules(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 422 and (b"must be after" in body or b"must be unique" in body):
+        start["status"] = 200
+        return start, b'{"success": true}'
+    return start, body
+
+
 def no_allow(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
     start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"allow"]
     return start, body
@@ -183,13 +190,22 @@ def documented_failures(spoil: Spoil) -> dict[str, list[str]]:
     [
         (accepts_wrong_key, "zipteams POST /partner/ingest/batch-call | auth: wrong x-api-key"),
         (tenant_401, "zipteams POST /partner/ingest/batch-call | auth: missing x-tenant-id"),
+        (ignores_vendor_rules, "zipteams POST /partner/ingest/batch-call | vendor rule: x-after"),
+        (ignores_vendor_rules, "zipteams POST /partner/ingest/batch-call | vendor rule: x-unique"),
         (wrong_envelope, "ziett POST /c/v1/messages | envelope: malformed JSON"),
         (
             no_allow,
             "360dialog DELETE /api/v2/partners/examplePA | envelope: unknown method (Allow)",
         ),
     ],
-    ids=["wrong-key-accepted", "tenant-401-not-400", "error-outside-envelope", "405-without-allow"],
+    ids=[
+        "wrong-key-accepted",
+        "tenant-401-not-400",
+        "end-before-start-accepted",
+        "duplicate-ids-accepted",
+        "error-outside-envelope",
+        "405-without-allow",
+    ],
 )
 def test_documented_checks_flag_planted_fault(spoil: Spoil, flagged: str) -> None:
     failures = documented_failures(spoil)
