@@ -136,3 +136,81 @@ def test_unspoiled_mock_passes_the_same_fuzzing(mode: GenerationMode) -> None:
     """The control: without a fault the same runs raise nothing, so the faults above matter."""
     fuzz_operation("zipteams", "/partner/ingest/batch-call", "POST", lambda s, b: (s, b), mode)
     fuzz_operation("voice", "/api/v1/balance", "GET", lambda s, b: (s, b), mode)
+
+
+# Planted faults for the documented-behaviour checks (documented.py): each is flagged by name.
+
+
+def accepts_wrong_key(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 403:  # Zipteams' documented "Forbidden" for a wrong key
+        start["status"] = 200
+        return start, b'{"success": true}'
+    return start, body
+
+
+def tenant_401(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 400 and b"Tenant ID is required" in body:
+        start["status"] = 401
+        return start, b'{"success": false, "message": "Unauthorized"}'
+    return start, body
+
+
+def ignores_vendor_rules(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 422 and (b"must be after" in body or b"must be unique" in body):
+        start["status"] = 200
+        return start, b'{"success": true}'
+    return start, body
+
+
+def no_allow(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"allow"]
+    return start, body
+
+
+def documented_failures(spoil: Spoil) -> dict[str, list[str]]:
+    """Run every documented probe of every API against a spoiled mock: name -> problems."""
+    from starlette.testclient import TestClient
+
+    from .documented import probes
+    from .test_documented_mock import run
+
+    runtime = build_runtime(Config(jwt_secret="faults", rate_limits=False))
+    client = TestClient(Faulty(build_app(runtime), spoil), raise_server_exceptions=False)
+    failures = {}
+    for target in targets():
+        for probe in probes(target):
+            problems = run(client, probe, target.profile.prefix)
+            if problems:
+                failures[probe.name] = problems
+    return failures
+
+
+@pytest.mark.parametrize(
+    ("spoil", "flagged"),
+    [
+        (accepts_wrong_key, "zipteams POST /partner/ingest/batch-call | auth: wrong x-api-key"),
+        (tenant_401, "zipteams POST /partner/ingest/batch-call | auth: missing x-tenant-id"),
+        (ignores_vendor_rules, "zipteams POST /partner/ingest/batch-call | vendor rule: x-after"),
+        (ignores_vendor_rules, "zipteams POST /partner/ingest/batch-call | vendor rule: x-unique"),
+        (wrong_envelope, "ziett POST /c/v1/messages | envelope: malformed JSON"),
+        (
+            no_allow,
+            "360dialog DELETE /api/v2/partners/examplePA | envelope: unknown method (Allow)",
+        ),
+    ],
+    ids=[
+        "wrong-key-accepted",
+        "tenant-401-not-400",
+        "end-before-start-accepted",
+        "duplicate-ids-accepted",
+        "error-outside-envelope",
+        "405-without-allow",
+    ],
+)
+def test_documented_checks_flag_planted_fault(spoil: Spoil, flagged: str) -> None:
+    failures = documented_failures(spoil)
+    assert any(name.startswith(flagged) for name in failures), sorted(failures)
+
+
+def test_unspoiled_mock_passes_every_documented_check() -> None:
+    assert documented_failures(lambda s, b: (s, b)) == {}
