@@ -78,14 +78,28 @@ class FrontDoor:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        declared = Headers(scope=scope).get("content-length", "")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        refusal: Rejection | None = None
         if limit is not None and declared.isdigit() and int(declared) > limit:
-            response = respond(self.runtime, scope, Rejection("payload_too_large"))
+            refusal = Rejection("payload_too_large")
+        elif not declared and "chunked" in headers.get("transfer-encoding", "").lower():
+            # Connexion reads a request without Content-Length as bodiless, so a chunked body
+            # is read here (counted, so the partner's size limit holds), then handed on with
+            # its length, like any other body.
+            try:
+                scope, receive_app = await _with_length(scope, receive_counted)
+            except Rejection as exc:
+                refusal = exc
+        else:
+            receive_app = receive_counted
+        if refusal is not None:
+            response = respond(self.runtime, scope, refusal)
             await send_json(
                 send_tracked, response.status_code, response.body, response.headers or {}
             )
         else:
-            await self.app(scope, receive_counted, send_tracked)
+            await self.app(scope, receive_app, send_tracked)
         self._journal(scope, ctx, status, time.perf_counter() - started)
 
     def _rate_headers(self, api: Api, scope: Scope) -> dict[str, str]:
@@ -194,3 +208,29 @@ class FrontDoor:
                 for a in self.runtime.apis
             ]
         }
+
+
+async def _with_length(scope: Scope, receive: Receive) -> tuple[Scope, Receive]:
+    """Read a chunked body whole; the scope then carries its Content-Length, and the returned
+    channel replays it (then passes on whatever the client sends next, e.g. a disconnect)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"transfer-encoding"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return {**scope, "headers": headers}, replay

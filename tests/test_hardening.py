@@ -115,3 +115,30 @@ def test_deep_json_is_refused_and_still_journaled(mock: Mock) -> None:
     assert 400 <= r.status_code < 500
     entry = mock.runtime.journal.query(limit=1)[0]
     assert (entry["path"], entry["status"]) == (BATCH, r.status_code)
+
+
+# --- chunked bodies ------------------------------------------------------------------------
+
+
+def _chunks(data: bytes, size: int = 1000) -> Any:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def test_a_chunked_body_is_read_and_validated_like_any_other(mock: Mock) -> None:
+    body = json.dumps({"data": [{"call": {"id": "c1"}}]}).encode()
+    r = mock.request("POST", BATCH, content=_chunks(body, 7), headers={**HEADERS, **JSON})
+    plain = mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})
+    assert r.request.headers.get("transfer-encoding") == "chunked"
+    assert (r.status_code, r.json()) == (plain.status_code, plain.json())
+    assert r.status_code == 422  # the same problems as the same body sent with a length
+    empty = mock.request(
+        "POST", BATCH, content=_chunks(b'{"data": []}'), headers={**HEADERS, **JSON}
+    )
+    assert empty.json()["errors"][0]["message"] == "data must contain at least 1 elements"
+
+
+def test_a_chunked_body_over_the_limit_is_413(mock: Mock) -> None:
+    big = b" " * (5 * 1024 * 1024 + 10)
+    r = mock.request("POST", BATCH, content=_chunks(big, 65536), headers={**HEADERS, **JSON})
+    assert (r.status_code, r.json()["message"]) == (413, "Payload too large")
