@@ -156,13 +156,16 @@ def _read_upload(value: Any) -> bytes:
 def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
     """``derive: {"/a/b": rule}``: values computed from the request. Rules: ``{rows_of:
     field}`` (the data rows of an uploaded CSV, by its ``x-csv-rows`` rule), ``{count_of:
-    field}`` (the length of an array), ``{value: v}`` (a constant)."""
+    field}`` (the length of an array; with ``text``, that count formatted into it), ``{value: v}``
+    (a constant)."""
     out: dict[str, Any] = {}
     for pointer, rule in call.spec.get("derive", {}).items():
         if "value" in rule:
             out[pointer] = rule["value"]
         elif "count_of" in rule and isinstance(body.get(rule["count_of"]), list):
-            out[pointer] = len(body[rule["count_of"]])
+            count = len(body[rule["count_of"]])
+            # ``text``: the count worded, e.g. "Processing {count:,} messages" (str.format)
+            out[pointer] = rule["text"].format(count=count) if "text" in rule else count
         elif "rows_of" in rule and rule["rows_of"] in body:
             csv_rule = call.operation.upload_rules.get(rule["rows_of"], {})
             out[pointer] = len(csv_rows(_read_upload(body[rule["rows_of"]]), csv_rule) or [])

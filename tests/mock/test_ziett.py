@@ -565,3 +565,13 @@ def test_two_sending_keys_never_see_each_others_messages(two_senders: Mock) -> N
     assert listed(two_senders, headers=second)["entries"] == [second_sent]
     r = two_senders.request("GET", f"{MESSAGES}/{first_sent['id']}", headers=second)
     assert r.status_code == 404
+
+
+def test_batch_accept_message_counts_the_real_recipients(mock: Mock) -> None:
+    r = batch(mock)
+    assert 200 <= r.status_code < 300, r.text
+    assert r.json()["message"] == (
+        "Campaign validation successful. Processing 3 messages in the background."
+    )
+    many = {**CAMPAIGN, "recipients": [f"+1415555{n:04d}" for n in range(1234)]}
+    assert "Processing 1,234 messages" in batch(mock, many).json()["message"]
