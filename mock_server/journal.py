@@ -31,7 +31,7 @@ PARSE_BYTES = 65_536
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
 _PAIR = re.compile(
     r"""(?ix)(["']?([a-z0-9_-]*(?:"""
-    + "|".join(SECRET_WORDS)
+    + "|".join("[-_]?".join(word) for word in SECRET_WORDS)  # api_key, api-key, apikey
     + r""")[a-z0-9_-]*)["']?\s*[:=]\s*["']?)([^"'&,;\s}]+)"""
 )
 
@@ -50,7 +50,11 @@ def is_secret_name(name: str, secret_names: frozenset[str] = frozenset()) -> boo
 def mask_text(text: str) -> str:
     """Secrets inside free text: ``key=value`` / ``"key": "value"`` pairs whose key is secret,
     and the user-info of URLs (``https://user:pass@host`` -> ``https://****@host``)."""
-    text = _USERINFO.sub(r"\1****@", text)
+    if "@" in text:
+        text = _USERINFO.sub(r"\1****@", text)
+    flat = text.lower().replace("-", "").replace("_", "")
+    if not any(word in flat for word in SECRET_WORDS):  # the common case: no regex pass
+        return text
     return _PAIR.sub(lambda m: m.group(1) + mask(m.group(3)), text)
 
 
@@ -137,7 +141,7 @@ def _redact_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_redact_json(v) for v in value]
     if isinstance(value, str):
-        return mask_text(value) if ("@" in value or "=" in value or ":" in value) else value
+        return mask_text(value)
     return value
 
 

@@ -68,7 +68,7 @@ SECRETS = sorted(
         for creds in CREDENTIALS.values()
         for cred in creds
         for key, value in cred.items()
-        if key not in {"name", "scopes", "partner_id", "email"}
+        if key not in {"name", "scopes", "partner_id", "email"} and isinstance(value, str)
     }
     | {"hunter2-plain-password", "s3cr3t-client-value", "userpass-in-url"}
 )
@@ -142,3 +142,11 @@ def test_a_chunked_body_over_the_limit_is_413(mock: Mock) -> None:
     big = b" " * (5 * 1024 * 1024 + 10)
     r = mock.request("POST", BATCH, content=_chunks(big, 65536), headers={**HEADERS, **JSON})
     assert (r.status_code, r.json()["message"]) == (413, "Payload too large")
+
+
+def test_a_preview_masks_snake_and_kebab_secret_keys(mock: Mock) -> None:
+    body = b'{"api_key": "zc_live_abcdef123456", "x-api-secret": "s3cr3t-client-value" broken'
+    mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})
+    preview = mock.runtime.journal.query(limit=1)[0]["body"]["preview"]
+    assert "zc_live_abcdef123456" not in preview
+    assert "s3cr3t-client-value" not in preview
