@@ -87,11 +87,10 @@ def ingest(call: Call) -> Result:
     within an item).
     """
     items = pointer_get(call.params.get("body"), call.spec["items"]) or []
-    fresh = []
-    for item in items:
-        key = str(pointer_get(item, call.spec["key"]))
-        if call.runtime.store.add(_ns(call), call.spec["collection"], key, item):
-            fresh.append(item)
+    entries = [(str(pointer_get(item, call.spec["key"])), item) for item in items]
+    # one store step: the whole batch is accepted, or (over the store's budget) none of it
+    added = call.runtime.store.add_many(_ns(call), call.spec["collection"], entries)
+    fresh = [item for item, new in zip(items, added, strict=True) if new]
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, fresh)
     return success(call.operation)

@@ -27,8 +27,11 @@ class Config:
     rate_limit_overrides: Mapping[str, str] = field(default_factory=dict)  # api -> "1000/second"
     journal_size: int = 500
     journal_body_bytes: int = 2048
-    max_namespaces: int = 1000
-    max_items: int = 10_000
+    max_items: int = 10_000  # per collection of a namespace
+    # the store's budgets (mock_server/store.py): bytes of stored JSON, namespaces per credential
+    store_credential_bytes: int = 64 << 20
+    store_namespace_bytes: int = 16 << 20
+    store_tenants: int = 100
     log_level: str = "warning"
     store: str = "memory://"  # or redis://host:port/db: state shared by workers and hosts
     workers: int = 1
@@ -86,6 +89,24 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         help="memory:// (default) or redis://host:port/db to share state between processes",
     )
     parser.add_argument(
+        "--store-credential-bytes",
+        type=int,
+        default=environ.get("MOCK_STORE_CREDENTIAL_BYTES", str(Config.store_credential_bytes)),
+        help="stored bytes (JSON) one credential may hold in one API; writes over it are refused",
+    )
+    parser.add_argument(
+        "--store-namespace-bytes",
+        type=int,
+        default=environ.get("MOCK_STORE_NAMESPACE_BYTES", str(Config.store_namespace_bytes)),
+        help="stored bytes one namespace (credential plus tenant ids) may hold",
+    )
+    parser.add_argument(
+        "--store-tenants",
+        type=int,
+        default=environ.get("MOCK_STORE_TENANTS", str(Config.store_tenants)),
+        help="namespaces (tenant ids) one credential may hold data in, per API",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=environ.get("MOCK_WORKERS", str(Config.workers)),
@@ -119,6 +140,9 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         parser.error("--store takes memory:// or redis://host:port/db")
     if args.workers < 1 or (args.workers > 1 and args.store.startswith("memory://")):
         parser.error("--workers N above 1 needs --store redis://... (workers share state there)")
+    limits = (args.store_credential_bytes, args.store_namespace_bytes, args.store_tenants)
+    if min(limits) < 1:
+        parser.error("--store-credential-bytes, -namespace-bytes, -tenants take N >= 1")
     kwargs: dict[str, object] = {
         "spec": args.spec.resolve() if args.spec else None,
         "host": args.host,
@@ -130,6 +154,9 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "log_level": args.log_level,
         "store": args.store,
         "workers": args.workers,
+        "store_credential_bytes": args.store_credential_bytes,
+        "store_namespace_bytes": args.store_namespace_bytes,
+        "store_tenants": args.store_tenants,
         "callback_delay": args.callback_delay,
         "callback_backoff": args.callback_backoff,
         "callback_timeout": args.callback_timeout,

@@ -16,14 +16,14 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import callbacks
-from .auth import Authenticator
+from .auth import Authenticator, owner_of
 from .config import Config
 from .egress import Scheduler
 from .journal import Journal
 from .profile import Profile, RateRule, load_profile
 from .ratelimit import RateLimiter
 from .specindex import Operation, index_operations, load_spec, path_methods
-from .store import MemoryStore, Store
+from .store import Budget, MemoryStore, Store
 
 
 @dataclass
@@ -157,7 +157,10 @@ def build_runtime(
         rules[api.name] = [
             replace(r, limit=override) if override else r for r in api.profile.rate_limits
         ]
-    store: Store = MemoryStore(config.max_namespaces, config.max_items)
+    budget = Budget(
+        config.store_credential_bytes, config.store_namespace_bytes, config.store_tenants
+    )
+    store: Store = MemoryStore(config.max_items, budget, owner_of)
     journal = Journal(config.journal_size)
     storage = None
     client = None
@@ -167,7 +170,9 @@ def build_runtime(
         from . import redisstore  # only with --store redis://: `make mock` needs no Redis
 
         client = redisstore.connect(config.store)
-        store = redisstore.RedisStore(client, max_items=config.max_items)
+        store = redisstore.RedisStore(
+            client, max_items=config.max_items, budget=budget, owner=owner_of
+        )
         journal = redisstore.RedisJournal(client, "mock:journal", config.journal_size)
         storage = RedisStorage(config.store, wrap_exceptions=True, socket_timeout=2.0)
     runtime = Runtime(
