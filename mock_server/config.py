@@ -40,6 +40,8 @@ class Config:
     admin_token_generated: bool = False  # made up at start-up: printed once, in the banner
     # callbacks (mock_server/callbacks.py, egress.py)
     callback_allow: tuple[str, ...] = ("127.0.0.0/8", "::1", "localhost")  # networks, host names
+    callback_allow_private: bool = False  # private, link-local, CGNAT, unique-local receivers
+    callback_loopback_ports: tuple[int, ...] = ()  # loopback receivers only on these ports
     callback_ca_file: Path | None = None  # trusted besides the system CAs
     callback_delay: float = 1.0  # seconds of "processing" before the first attempt
     callback_backoff: float = 1.0  # retry n waits backoff * 2**(n-1)
@@ -127,6 +129,19 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "the default: loopback only)",
     )
     parser.add_argument(
+        "--callback-allow-private",
+        action="store_true",
+        default=environ.get("MOCK_CALLBACK_ALLOW_PRIVATE", "") not in ("", "0", "false"),
+        help="let callbacks reach private, link-local, CGNAT and unique-local addresses "
+        "(never the cloud metadata ones)",
+    )
+    parser.add_argument(
+        "--callback-loopback-ports",
+        default=environ.get("MOCK_CALLBACK_LOOPBACK_PORTS", ""),
+        metavar="PORT,PORT",
+        help="the only ports callbacks may reach on loopback, e.g. 8443,9000 (default: none)",
+    )
+    parser.add_argument(
         "--callback-ca-file", type=Path, help="a CA (PEM) trusted for callback receivers"
     )
     parser.add_argument("--callback-delay", type=float, default=Config.callback_delay)
@@ -140,6 +155,12 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         parser.error("--store takes memory:// or redis://host:port/db")
     if args.workers < 1 or (args.workers > 1 and args.store.startswith("memory://")):
         parser.error("--workers N above 1 needs --store redis://... (workers share state there)")
+    try:
+        ports = tuple(int(p) for p in args.callback_loopback_ports.split(",") if p.strip())
+    except ValueError:
+        parser.error("--callback-loopback-ports takes port numbers, e.g. 8443,9000")
+    if any(not 0 < p < 65536 for p in ports):
+        parser.error("--callback-loopback-ports takes ports from 1 to 65535")
     limits = (args.store_credential_bytes, args.store_namespace_bytes, args.store_tenants)
     if min(limits) < 1:
         parser.error("--store-credential-bytes, -namespace-bytes, -tenants take N >= 1")
@@ -157,6 +178,8 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "store_credential_bytes": args.store_credential_bytes,
         "store_namespace_bytes": args.store_namespace_bytes,
         "store_tenants": args.store_tenants,
+        "callback_allow_private": args.callback_allow_private,
+        "callback_loopback_ports": ports,
         "callback_delay": args.callback_delay,
         "callback_backoff": args.callback_backoff,
         "callback_timeout": args.callback_timeout,
