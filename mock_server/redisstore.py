@@ -38,17 +38,37 @@ import redis
 
 from .journal import Journal
 from .problems import Rejection
-from .store import Budget, storage_full
+from .store import Budget, Index, index_values, storage_full
 
-# KEYS: hash, order, seq, usage (hash namespace -> bytes, per owner), owned (bytes, per owner).
-# ARGV: mode, max_items, namespace, namespace budget, owner budget, tenant cap, then key/value
-# pairs. Checks the budget for the whole batch before writing anything; returns {0, flag per
-# entry (1 written)} or {1|2|3} when the tenant cap, namespace or owner budget refuses.
-_WRITE = """
-local h, o, usage, owned = KEYS[1], KEYS[2], KEYS[4], KEYS[5]
-local mode, cap, ns = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+# Sorted indexes (store.Index): per index a sorted set ``<p>:i<n>:<collection>:<namespace>`` of
+# members "<values joined by NUL>\0<write number, 16 digits>" (all scores 0, so ordered
+# lexicographically: by values, then write order); ``<p>:x:<collection>:<namespace>`` maps each
+# key to its members (JSON), so a rewrite, eviction or delete removes the old ones. The write
+# number leads back to the key through the order set (its score).
+_UNINDEX = """
+local function unindex(x, key, first)
+  local old = redis.call('HGET', x, key)
+  if old then
+    for j, member in ipairs(cjson.decode(old)) do
+      redis.call('ZREM', KEYS[first + j - 1], member)
+    end
+    redis.call('HDEL', x, key)
+  end
+end
+"""
+
+# KEYS: hash, order, seq, usage (hash namespace -> bytes, per owner), owned (bytes, per owner),
+# members (x), then one sorted set per index. ARGV: mode, max_items, namespace, namespace budget,
+# owner budget, tenant cap, index count k, then per entry: key, value, k member prefixes.
+# Checks the budget for the whole batch before writing anything; returns {0, flag per entry (1
+# written)} or {1|2|3} when the tenant cap, namespace or owner budget refuses.
+_WRITE = (
+    _UNINDEX
+    + """
+local h, o, usage, owned, x = KEYS[1], KEYS[2], KEYS[4], KEYS[5], KEYS[6]
+local mode, cap, ns, k = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[7])
 local out, todo, seen, grow = {0}, {}, {}, 0
-for i = 7, #ARGV, 2 do
+for i = 8, #ARGV, 2 + k do
   local key = ARGV[i]
   local fresh = not seen[key]
   if fresh and mode == 'add' and redis.call('HEXISTS', h, key) == 1 then fresh = false end
@@ -72,6 +92,15 @@ for _, i in ipairs(todo) do
   local n = redis.call('INCR', KEYS[3])
   redis.call('HSET', h, ARGV[i], ARGV[i + 1])
   redis.call('ZADD', o, n, ARGV[i])
+  if k > 0 then
+    unindex(x, ARGV[i], 7)
+    local members = {}
+    for j = 1, k do
+      members[j] = ARGV[i + 1 + j] .. string.format('%016d', n)
+      redis.call('ZADD', KEYS[6 + j], 0, members[j])
+    end
+    redis.call('HSET', x, ARGV[i], cjson.encode(members))
+  end
 end
 local extra = redis.call('ZCARD', o) - cap
 if extra > 0 then
@@ -79,28 +108,45 @@ if extra > 0 then
   for i = 1, #gone, 2 do
     grow = grow - redis.call('HSTRLEN', h, gone[i])
     redis.call('HDEL', h, gone[i])
+    if k > 0 then unindex(x, gone[i], 7) end
   end
 end
 if redis.call('HINCRBY', usage, ns, grow) <= 0 then redis.call('HDEL', usage, ns) end
 redis.call('INCRBY', owned, grow)
 return out
 """
+)
 
-# KEYS: order, hash; ARGV: start, stop (inclusive), newest first ("1"). The page's values, by
-# rank in the sorted set (O(log N + page)), then the total.
+# KEYS: index set, order, hash. ARGV: lexical min and max of the run (``-``/``+`` for all),
+# first and last position in it, descending ("1"). The page's values (by rank: O(log N + page)),
+# then the run's size.
 _PAGE = """
-local keys
-if ARGV[3] == '1' then
-  keys = redis.call('ZREVRANGE', KEYS[1], ARGV[1], ARGV[2])
+local below, total
+if ARGV[1] == '-' then
+  below, total = 0, redis.call('ZCARD', KEYS[1])
 else
-  keys = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2])
+  below = redis.call('ZLEXCOUNT', KEYS[1], '-', '(' .. string.sub(ARGV[1], 2))
+  total = redis.call('ZLEXCOUNT', KEYS[1], ARGV[1], ARGV[2])
 end
+local first, last = tonumber(ARGV[3]), math.min(tonumber(ARGV[4]), total - 1)
 local out = {}
-for _, key in ipairs(keys) do
-  local value = redis.call('HGET', KEYS[2], key)
-  if value then out[#out + 1] = value end
+if first <= last then
+  local members
+  if ARGV[5] == '1' then
+    members = redis.call('ZRANGE', KEYS[1], below + total - 1 - last, below + total - 1 - first)
+    local reversed = {}
+    for j = #members, 1, -1 do reversed[#reversed + 1] = members[j] end
+    members = reversed
+  else
+    members = redis.call('ZRANGE', KEYS[1], below + first, below + last)
+  end
+  for _, member in ipairs(members) do
+    local n = string.sub(member, -16)
+    local key = redis.call('ZRANGEBYSCORE', KEYS[2], n, n, 'LIMIT', 0, 1)[1]
+    if key then out[#out + 1] = redis.call('HGET', KEYS[3], key) end
+  end
 end
-out[#out + 1] = redis.call('ZCARD', KEYS[1])
+out[#out + 1] = total
 return out
 """
 
@@ -113,15 +159,19 @@ end
 return out
 """
 
-# KEYS: hash, order, seq, usage, owned; ARGV: key, namespace
-_DELETE = """
+# KEYS: as _WRITE's; ARGV: key, namespace, index count
+_DELETE = (
+    _UNINDEX
+    + """
 local size = redis.call('HSTRLEN', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+if tonumber(ARGV[3]) > 0 then unindex(KEYS[6], ARGV[1], 7) end
 if redis.call('HINCRBY', KEYS[4], ARGV[2], -size) <= 0 then redis.call('HDEL', KEYS[4], ARGV[2]) end
 redis.call('INCRBY', KEYS[5], -size)
 return 1
 """
+)
 
 # The entry arrives as a JSON object without its id; the id is spliced in front here so that
 # numbering and order agree across processes (cjson would turn an empty list into {}).
@@ -151,6 +201,12 @@ def _available() -> Iterator[None]:
 _LIMITS = {1: "tenants", 2: "namespace", 3: "credential"}
 
 
+def _member_prefix(values: Sequence[str]) -> str:
+    """An index member's start: the values, each closed by NUL (they hold none), so that
+    byte order is the order of the values as a tuple."""
+    return "".join(value + "\0" for value in values)
+
+
 def _own(namespace: str) -> str:
     return namespace
 
@@ -165,10 +221,12 @@ class RedisStore:
         max_items: int = 10_000,
         budget: Budget | None = None,
         owner: Callable[[str], str] = _own,
+        indexes: Mapping[str, Sequence[Index]] | None = None,
     ) -> None:
         self.client = client
         self.prefix = prefix
         self.max_items = max_items
+        self.indexes = {name: tuple(found) for name, found in (indexes or {}).items()}
         self.budget = budget or Budget()
         self.owner = owner
         self._write_script = client.register_script(_WRITE)
@@ -179,22 +237,27 @@ class RedisStore:
     def _keys(self, namespace: str, collection: str) -> list[str]:
         tail = f"{collection}:{namespace}"
         owner = self.owner(namespace)
+        indexes = self.indexes.get(collection, ())
         return [
             f"{self.prefix}:h:{tail}",
             f"{self.prefix}:o:{tail}",
             f"{self.prefix}:seq",
             f"{self.prefix}:u:{owner}",
             f"{self.prefix}:b:{owner}",
+            f"{self.prefix}:x:{tail}",
+            *(f"{self.prefix}:i{n}:{tail}" for n in range(len(indexes))),
         ]
 
     def _args(
-        self, mode: str, namespace: str, entries: Sequence[tuple[str, Any]]
+        self, mode: str, namespace: str, collection: str, entries: Sequence[tuple[str, Any]]
     ) -> list[str | int]:
         budget = self.budget
+        indexes = self.indexes.get(collection, ())
         args: list[str | int] = [mode, self.max_items, namespace]
-        args += [budget.namespace_bytes, budget.credential_bytes, budget.tenants]
+        args += [budget.namespace_bytes, budget.credential_bytes, budget.tenants, len(indexes)]
         for key, value in entries:
             args += [key, json.dumps(value, default=str)]
+            args += [_member_prefix(index_values(index, value)) for index in indexes]
         return args
 
     @staticmethod
@@ -209,7 +272,7 @@ class RedisStore:
         return None if raw is None else json.loads(raw)
 
     def put(self, namespace: str, collection: str, key: str, value: dict[str, Any]) -> None:
-        args = self._args("put", namespace, [(key, value)])
+        args = self._args("put", namespace, collection, [(key, value)])
         with _available():
             self._written(self._write_script(keys=self._keys(namespace, collection), args=args))
 
@@ -224,7 +287,7 @@ class RedisStore:
         none."""
         if not entries:
             return []
-        args = self._args("add", namespace, entries)
+        args = self._args("add", namespace, collection, entries)
         with _available():
             return self._written(
                 self._write_script(keys=self._keys(namespace, collection), args=args)
@@ -235,24 +298,40 @@ class RedisStore:
             raw = self._items(keys=self._keys(namespace, collection)[:2])
         return [json.loads(v) for v in raw]
 
+    def indexed(self, collection: str, index: Index) -> bool:
+        return index in self.indexes.get(collection, ())
+
     def page(
-        self, namespace: str, collection: str, start: int, stop: int, newest_first: bool
+        self,
+        namespace: str,
+        collection: str,
+        index: Index,
+        where: tuple[str, ...],
+        start: int,
+        stop: int,
+        descending: bool,
     ) -> tuple[list[dict[str, Any]], int]:
-        """Items ``start:stop`` in write order (newest first if asked) and the total, by rank
-        in the order's sorted set: only the page is read."""
-        if stop <= start:
-            with _available():
-                return [], int(self.client.zcard(self._keys(namespace, collection)[1]))
-        hash_key, order_key = self._keys(namespace, collection)[:2]
+        """Items ``start:stop`` of those whose filter fields equal ``where``, in ``index``'s
+        order (reversed if ``descending``), and how many there are: ranks in the index's sorted
+        set (O(log N + page)), never the whole collection."""
+        keys = self._keys(namespace, collection)
+        ranked = keys[6 + self.indexes[collection].index(index)]
+        low, high = "-", "+"
+        if where:
+            run = _member_prefix(where)
+            low, high = "[" + run, "(" + run[:-1] + "\x01"
+        args: list[str | int] = [low, high, max(0, start), stop - 1, int(descending)]
         with _available():
-            raw = self._page(keys=[order_key, hash_key], args=[start, stop - 1, int(newest_first)])
+            raw = self._page(keys=[ranked, keys[1], keys[0]], args=args)
         return [json.loads(v) for v in raw[:-1]], int(raw[-1])
 
     def delete(self, namespace: str, collection: str, key: str) -> bool:
         """Remove ``key`` from the hash, the order and the accounts in one step; True when it
         was there."""
         with _available():
-            return bool(self._delete(keys=self._keys(namespace, collection), args=[key, namespace]))
+            keys = self._keys(namespace, collection)
+            indexes = len(self.indexes.get(collection, ()))
+            return bool(self._delete(keys=keys, args=[key, namespace, indexes]))
 
     def usage(self, namespace: str) -> tuple[int, int, int]:
         """(bytes in ``namespace``, bytes of its owner, the owner's namespaces)."""
@@ -281,7 +360,7 @@ class RedisStore:
                         raw = pipe.hget(keys[0], key)
                         new = change(None if raw is None else json.loads(raw))
                         pipe.multi()
-                        args = self._args("put", namespace, [(key, new)])
+                        args = self._args("put", namespace, collection, [(key, new)])
                         self._write_script(keys=keys, args=args, client=pipe)
                         self._written(pipe.execute()[0])
                         return new
@@ -290,7 +369,8 @@ class RedisStore:
 
     def _scan(self) -> Iterator[tuple[str, str]]:
         """(key, namespace) of every state key."""
-        for kind in ("h", "o"):
+        most = max((len(found) for found in self.indexes.values()), default=0)
+        for kind in ("h", "o", "x", *(f"i{n}" for n in range(most))):
             start = f"{self.prefix}:{kind}:"
             for raw in self.client.scan_iter(match=start + "*", count=1000):
                 name = raw.decode() if isinstance(raw, bytes) else str(raw)

@@ -5,6 +5,7 @@ Built once from a :class:`~mock_server.config.Config`; every adapter gets it pas
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ from .journal import Journal
 from .profile import Profile, RateRule, load_profile
 from .ratelimit import RateLimiter
 from .specindex import Operation, index_operations, load_spec, path_methods
-from .store import Budget, MemoryStore, Store
+from .store import Budget, Index, MemoryStore, Store
 
 
 @dataclass
@@ -108,6 +109,26 @@ class Runtime:
             hook()
 
 
+def list_indexes(apis: list[Api]) -> dict[str, list[Index]]:
+    """The sorted indexes the store keeps, per collection: for every ``list`` state action,
+    each subset of its filter fields (as a request may give any of them) with each field it may
+    sort by (``order_by``, or each of ``order_fields`` when a query parameter chooses)."""
+    out: dict[str, list[Index]] = {}
+    for api in apis:
+        for spec in api.profile.state.values():
+            if spec.get("action") != "list":
+                continue
+            fields = list(spec.get("filters", {}).values())
+            sorts = spec.get("order_fields") or [spec.get("order_by", "created_at")]
+            found = out.setdefault(spec["collection"], [])
+            for count in range(len(fields) + 1):
+                for chosen in itertools.combinations(fields, count):
+                    for sort in sorts:
+                        if (chosen, str(sort)) not in found:
+                            found.append((chosen, str(sort)))
+    return out
+
+
 def server_path(doc: Mapping[str, Any]) -> str:
     servers = doc.get("servers") or [{"url": ""}]
     return str(urlsplit(str(servers[0].get("url", ""))).path).rstrip("/")
@@ -160,7 +181,8 @@ def build_runtime(
     budget = Budget(
         config.store_credential_bytes, config.store_namespace_bytes, config.store_tenants
     )
-    store: Store = MemoryStore(config.max_items, budget, owner_of)
+    indexes = list_indexes(apis)
+    store: Store = MemoryStore(config.max_items, budget, owner_of, indexes)
     journal = Journal(config.journal_size)
     storage = None
     client = None
@@ -171,7 +193,7 @@ def build_runtime(
 
         client = redisstore.connect(config.store)
         store = redisstore.RedisStore(
-            client, max_items=config.max_items, budget=budget, owner=owner_of
+            client, max_items=config.max_items, budget=budget, owner=owner_of, indexes=indexes
         )
         journal = redisstore.RedisJournal(client, "mock:journal", config.journal_size)
         storage = RedisStorage(config.store, wrap_exceptions=True, socket_timeout=2.0)

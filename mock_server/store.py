@@ -3,7 +3,9 @@ namespace.
 
 A namespace is a principal (a sandbox credential plus its partition values, e.g. tenant and
 sub-tenant): one never sees another's data. Collections keep write order (a write moves an item
-to the end) and page from it without touching the rest (``page``).
+to the end). A collection can also be kept sorted by declared :data:`Index` es (the profiles'
+list actions declare them, runtime.py passes them in): ``page`` then answers one page of items
+with given filter values in sort order, touching only that page, however much is stored.
 
 Memory is bounded per *owner* (the credential a namespace belongs to; ``owner`` maps a namespace
 to it, runtime.py passes auth's rule): a :class:`Budget` of stored bytes per owner and per
@@ -18,15 +20,27 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedDict, SortedList
 
 from .problems import Rejection
 
 MiB = 1 << 20
+
+# A sorted view of a collection: (filter fields, sort field). Items are ordered by their filter
+# fields' values, then the sort field's, then write order (the list action's own tie-break), so
+# the items with given filter values are one run of it, sorted.
+Index = tuple[tuple[str, ...], str]
+
+
+def index_values(index: Index, value: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where ``value`` sorts in ``index``: its filter fields as the list action compares them
+    (``str(value)``, None included), then its sort field (``str``, missing as "")."""
+    filters, sort = index
+    return (*(str(value.get(f)) for f in filters), str(value.get(sort, "")))
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,16 @@ class Store(Protocol):
     ) -> list[bool]: ...
     def items(self, namespace: str, collection: str) -> list[dict[str, Any]]: ...
     def page(
-        self, namespace: str, collection: str, start: int, stop: int, newest_first: bool
+        self,
+        namespace: str,
+        collection: str,
+        index: Index,
+        where: tuple[str, ...],
+        start: int,
+        stop: int,
+        descending: bool,
     ) -> tuple[list[dict[str, Any]], int]: ...
+    def indexed(self, collection: str, index: Index) -> bool: ...
     def update(
         self,
         namespace: str,
@@ -72,22 +94,32 @@ class Store(Protocol):
 
 @dataclass
 class _Collection:
+    indexes: tuple[Index, ...] = ()
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     seqs: dict[str, int] = field(default_factory=dict)  # key -> its write number
     order: SortedDict = field(default_factory=SortedDict)  # write number -> key
+    # per index: (*index_values, write number, key), sorted
+    sorted: list[SortedList] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.sorted = [SortedList() for _ in self.indexes]
 
     def write(self, key: str, value: dict[str, Any], size: int, seq: int) -> None:
-        old = self.seqs.get(key)
-        if old is not None:
-            del self.order[old]
+        if key in self.seqs:
+            self.remove(key)
         self.values[key], self.sizes[key], self.seqs[key] = value, size, seq
         self.order[seq] = key
+        for index, entries in zip(self.indexes, self.sorted, strict=True):
+            entries.add((*index_values(index, value), seq, key))
 
     def remove(self, key: str) -> int:
         """Drop ``key``; the bytes freed."""
-        del self.order[self.seqs.pop(key)]
-        del self.values[key]
+        seq = self.seqs.pop(key)
+        del self.order[seq]
+        value = self.values.pop(key)
+        for index, entries in zip(self.indexes, self.sorted, strict=True):
+            entries.remove((*index_values(index, value), seq, key))
         return self.sizes.pop(key)
 
     def trim(self, max_items: int) -> int:
@@ -96,6 +128,21 @@ class _Collection:
         while len(self.values) > max_items:
             freed += self.remove(self.order.peekitem(0)[1])
         return freed
+
+    def page(
+        self, index: Index, where: tuple[str, ...], start: int, stop: int, descending: bool
+    ) -> tuple[list[dict[str, Any]], int]:
+        entries = self.sorted[self.indexes.index(index)]
+        lo, hi = 0, len(entries)
+        if where:  # the run of entries starting with ``where`` (no value holds a NUL)
+            lo = entries.bisect_left(where)
+            hi = entries.bisect_left((*where[:-1], where[-1] + "\0"))
+        total = hi - lo
+        if descending:
+            picked = entries[max(lo, hi - stop) : max(lo, hi - start)][::-1]
+        else:
+            picked = entries[min(hi, lo + start) : min(hi, lo + stop)]
+        return [self.values[entry[-1]] for entry in picked], total
 
 
 def _own(namespace: str) -> str:
@@ -110,8 +157,10 @@ class MemoryStore:
         max_items: int = 10_000,
         budget: Budget | None = None,
         owner: Callable[[str], str] = _own,
+        indexes: Mapping[str, Sequence[Index]] | None = None,
     ) -> None:
         self.max_items = max_items
+        self.indexes = {name: tuple(found) for name, found in (indexes or {}).items()}
         self.budget = budget or Budget()
         self.owner = owner
         self._data: dict[str, dict[str, _Collection]] = {}
@@ -184,21 +233,26 @@ class MemoryStore:
             found = self._find(namespace, collection)
             return [] if found is None else [found.values[k] for k in found.order.values()]
 
+    def indexed(self, collection: str, index: Index) -> bool:
+        return index in self.indexes.get(collection, ())
+
     def page(
-        self, namespace: str, collection: str, start: int, stop: int, newest_first: bool
+        self,
+        namespace: str,
+        collection: str,
+        index: Index,
+        where: tuple[str, ...],
+        start: int,
+        stop: int,
+        descending: bool,
     ) -> tuple[list[dict[str, Any]], int]:
-        """Items ``start:stop`` in write order (newest first if asked) and the total; only the
-        page is touched (the order is a sorted index)."""
+        """Items ``start:stop`` of those whose filter fields equal ``where``, in ``index``'s
+        order (reversed if ``descending``), and how many there are; only the page is touched."""
         with self._lock:
             found = self._find(namespace, collection)
             if found is None:
                 return [], 0
-            total = len(found.values)
-            lo, hi = (total - stop, total - start) if newest_first else (start, stop)
-            keys = found.order.values()[max(0, lo) : max(0, hi)]
-            if newest_first:
-                keys = keys[::-1]
-            return [found.values[k] for k in keys], total
+            return found.page(index, where, start, stop, descending)
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -210,7 +264,10 @@ class MemoryStore:
         sizes = [size_of(value) for _, value in entries]
         replaced = sum(found.sizes.get(k, 0) for k, _ in entries) if found else 0
         self._admit(namespace, sum(sizes) - replaced)
-        items = self._data.setdefault(namespace, {}).setdefault(collection, _Collection())
+        space = self._data.setdefault(namespace, {})
+        items = space.get(collection)
+        if items is None:
+            items = space[collection] = _Collection(self.indexes.get(collection, ()))
         delta = 0
         for (key, value), size in zip(entries, sizes, strict=True):
             delta += size - items.sizes.get(key, 0)
