@@ -208,8 +208,6 @@ def create(call: Call) -> Result:
     """
     fields = _request_fields(call)
     _check_known(call, fields)
-    if "debit" in call.spec:
-        debit(call, call.spec["debit"])
     example, status = success(call.operation)
     id_fields = call.spec.get("id", ["id"])
     id_fields = [id_fields] if isinstance(id_fields, str) else id_fields
@@ -230,7 +228,16 @@ def create(call: Call) -> Result:
     for key, value in list(resource.items()):
         if not isinstance(value, str | int | float | bool | dict | list | type(None)):
             resource[key] = None if key not in (example or {}) else example[key]
-    call.runtime.store.put(_ns(call), call.spec["collection"], str(new_id), resource)
+    namespace, collection, key = _ns(call), call.spec["collection"], str(new_id)
+    call.runtime.store.put(namespace, collection, key, resource)
+    if "debit" in call.spec:
+        # Stored before it is paid for, so that a write the store's budget refuses never spends
+        # the balance; a resource the debit then refuses is taken back.
+        try:
+            debit(call, call.spec["debit"])
+        except Exception:
+            call.runtime.store.delete(namespace, collection, key)
+            raise
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, [resource])
     return _overlay(example, resource), status

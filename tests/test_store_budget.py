@@ -12,7 +12,7 @@ import pytest
 from mock_server.auth import owner_of
 from mock_server.config import from_sources
 from mock_server.problems import Rejection
-from tests.conftest import make_mock, ns
+from tests.conftest import CREDENTIALS, make_mock, ns
 from tests.mock.test_voice import AUTH as VOICE_AUTH
 from tests.mock.test_voice import BALANCE, CALL, CALLS
 from tests.mock.test_zipteams import HEADERS, URL, item
@@ -95,3 +95,34 @@ def test_budgets_come_from_flags_and_environment() -> None:
     store.put(ns("voice", "sandbox"), "c", "k", {})
     with pytest.raises(Rejection):
         store.put(ns("voice", "sandbox", "other"), "c", "k", {})
+
+
+@pytest.mark.parametrize("app_kind", ["async", "flask"])
+def test_each_partner_answers_a_full_store_in_its_own_429(app_kind: str) -> None:
+    """A credential over its budget gets its API's documented 429 envelope (the profile's
+    ``storage_full``), under both app kinds; a voice call refused so is not paid for."""
+    mock = make_mock(rate_limits=False, app_kind=app_kind, store_credential_bytes=1500)
+    balance = mock.request("GET", BALANCE, headers=VOICE_AUTH).json()["balance"]
+    placed = 0
+    while (r := mock.request("POST", CALLS, json=CALL, headers=VOICE_AUTH)).status_code == 201:
+        placed += 1
+    assert placed >= 1 and r.status_code == 429, r.text
+    assert r.json()["error"]["code"] == "RATE_LIMITED" and "storage" in r.json()["error"]["message"]
+    assert (
+        mock.request("GET", BALANCE, headers=VOICE_AUTH).json()["balance"] == balance - 2.5 * placed
+    )
+    assert mock.request("GET", CALLS, headers=VOICE_AUTH).json()["total"] == placed
+
+    big = {**item("big"), "notes": "x" * 2000}
+    r = mock.request("POST", URL, json={"data": [big]}, headers=HEADERS)
+    assert r.status_code == 429 and r.json()["success"] is False
+
+    ziett = {"X-API-Key": CREDENTIALS["ziett"][0]["api_key"]}
+    sms = {"to": "+14155550123", "channel": "sms", "body": "x" * 600, "sender_id": "ZIETT"}
+    statuses = [
+        mock.request("POST", "/ziett/c/v1/messages", json=sms, headers=ziett).status_code
+        for _ in range(3)
+    ]
+    assert statuses[0] == 202 and statuses[-1] == 429
+    r = mock.request("POST", "/ziett/c/v1/messages", json=sms, headers=ziett)
+    assert r.json()["code"] == "RATE_LIMIT_EXCEEDED"
