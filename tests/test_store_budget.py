@@ -60,10 +60,15 @@ def test_twenty_big_batches_from_one_key_are_refused_once_over_budget() -> None:
     )
 
 
-def test_a_thousand_tenant_ids_never_touch_another_partners_calls_or_balance() -> None:
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_a_thousand_tenant_ids_never_touch_another_partners_calls_or_balance(
+    store: str, request: pytest.FixtureRequest
+) -> None:
     """The issue's reproduction: a voice call placed (balance spent), then one Zipteams key
-    sends to 1,000 tenant ids. Tenants past the cap are refused; voice's call and balance stay."""
-    mock = make_mock(rate_limits=False)
+    sends to 1,000 tenant ids. Tenants past the cap are refused; voice's call and balance stay
+    (in memory and on Redis, where state used to expire instead)."""
+    url = "memory://" if store == "memory" else request.getfixturevalue("redis_url")
+    mock = make_mock(rate_limits=False, store=url)
     assert mock.request("POST", CALLS, json=CALL, headers=VOICE_AUTH).status_code == 201
     calls_before = mock.request("GET", CALLS, headers=VOICE_AUTH).json()
     balance_before = mock.request("GET", BALANCE, headers=VOICE_AUTH).json()["balance"]
