@@ -111,7 +111,8 @@ class Receiver:
                 pass
 
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+        # pinned.test: a name no DNS answers (RFC 6761), for the address-pinning test
+        ca.issue_cert("localhost", "127.0.0.1", "pinned.test").configure_cert(context)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
@@ -604,6 +605,23 @@ def test_loopback_needs_an_explicit_port_list() -> None:
     # allow_private does not open loopback: only the port list does
     with pytest.raises(Refused, match="loopback"):
         check_target("https://[::1]:7000/cb", AllowList.parse(["::1"], True), resolve)
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_names_tls_and_host(
+    receiver: Receiver, ca_file: Path
+) -> None:
+    """No second lookup: ``pinned.test`` resolves only through the patched resolver (no DNS
+    answers it), so a delivery proves the connection went to the address that was checked,
+    while TLS verified the certificate for the name and Host carried it."""
+    h = make_harness(receiver, ca_file, callback_allow=("pinned.test",))
+    h.mock.runtime.extras[callbacks.EXTRA].dispatcher.resolver = resolver_of(
+        {"pinned.test": ["127.0.0.1"]}
+    )
+    h.post(with_callback("pinned", receiver.url(host="pinned.test")))
+    h.scheduler.run()
+    assert [(e["state"], e["error"]) for e in h.journal()] == [("delivered", None)]
+    [got] = receiver.received
+    assert got["headers"]["host"] == f"pinned.test:{receiver.port}"
 
 
 def test_delivery_to_a_name_rebound_to_metadata_is_refused_end_to_end(
