@@ -36,6 +36,17 @@ class Principal:
         return json.dumps([api, self.credential, *self.partition])
 
 
+def owner_of(namespace: str) -> str:
+    """The credential a namespace belongs to, in its API (the store's budgets are per owner):
+    ``[api, credential]`` of a namespace :meth:`Principal.namespace` made; any other string is
+    its own owner."""
+    try:
+        parts = json.loads(namespace)
+    except ValueError:
+        return namespace
+    return json.dumps(parts[:2]) if isinstance(parts, list) else namespace
+
+
 ANONYMOUS = Principal("anonymous")
 
 

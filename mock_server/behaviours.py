@@ -87,11 +87,10 @@ def ingest(call: Call) -> Result:
     within an item).
     """
     items = pointer_get(call.params.get("body"), call.spec["items"]) or []
-    fresh = []
-    for item in items:
-        key = str(pointer_get(item, call.spec["key"]))
-        if call.runtime.store.add(_ns(call), call.spec["collection"], key, item):
-            fresh.append(item)
+    entries = [(str(pointer_get(item, call.spec["key"])), item) for item in items]
+    # one store step: the whole batch is accepted, or (over the store's budget) none of it
+    added = call.runtime.store.add_many(_ns(call), call.spec["collection"], entries)
+    fresh = [item for item, new in zip(items, added, strict=True) if new]
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, fresh)
     return success(call.operation)
@@ -209,8 +208,6 @@ def create(call: Call) -> Result:
     """
     fields = _request_fields(call)
     _check_known(call, fields)
-    if "debit" in call.spec:
-        debit(call, call.spec["debit"])
     example, status = success(call.operation)
     id_fields = call.spec.get("id", ["id"])
     id_fields = [id_fields] if isinstance(id_fields, str) else id_fields
@@ -231,7 +228,16 @@ def create(call: Call) -> Result:
     for key, value in list(resource.items()):
         if not isinstance(value, str | int | float | bool | dict | list | type(None)):
             resource[key] = None if key not in (example or {}) else example[key]
-    call.runtime.store.put(_ns(call), call.spec["collection"], str(new_id), resource)
+    namespace, collection, key = _ns(call), call.spec["collection"], str(new_id)
+    call.runtime.store.put(namespace, collection, key, resource)
+    if "debit" in call.spec:
+        # Stored before it is paid for, so that a write the store's budget refuses never spends
+        # the balance; a resource the debit then refuses is taken back.
+        try:
+            debit(call, call.spec["debit"])
+        except Exception:
+            call.runtime.store.delete(namespace, collection, key)
+            raise
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, [resource])
     return _overlay(example, resource), status
@@ -309,37 +315,55 @@ def _seed(call: Call, key: str) -> dict[str, Any]:
     required=("collection",),
     optional=(
         *("envelope", "page", "size", "default_size", "filters"),
-        *("order_by", "order", "order_by_param", "order_param"),
+        *("order_by", "order", "order_by_param", "order_param", "order_fields"),
     ),
 )
 def list_resources(call: Call) -> Result:
     """A filtered, ordered page of a collection. Parameters: ``collection``; ``filters``
     ({query param: field}); ``page``/``size`` (query param names); ``order_by``/``order``
-    (query param names or fixed values); ``envelope`` ({items, page, size, total, pages}: the
-    response's field names)."""
+    (query param names or fixed values); ``order_fields`` (the fields ``order_by_param`` may
+    name, each kept as a sorted index, see runtime.list_indexes); ``envelope`` ({items, page,
+    size, total, pages}: the response's field names).
+
+    A paged list whose filters and order the store keeps as an index reads only its page from
+    the store; any other list sorts the collection (the same order: sort field, then write
+    order)."""
     example, status = success(call.operation)
     spec = call.spec
-    items = call.runtime.store.items(_ns(call), spec["collection"])
-    for param, field in spec.get("filters", {}).items():
-        wanted = call.params.get(param)
-        if wanted is not None:
-            items = [i for i in items if str(i.get(field)) == str(wanted)]
     order_by = call.params.get(spec.get("order_by_param", ""), spec.get("order_by", "created_at"))
     descending = call.params.get(spec.get("order_param", ""), spec.get("order", "desc")) == "desc"
-    indexed = list(enumerate(items))  # insertion order breaks ties, newest last
-    indexed.sort(key=lambda pair: (str(pair[1].get(order_by, "")), pair[0]), reverse=descending)
-    items = [item for _, item in indexed]
     page = int(call.params.get(spec.get("page", ""), 1))
     size = int(call.params.get(spec.get("size", ""), spec.get("default_size", 20)))
+    filters = [
+        (field, call.params.get(param))
+        for param, field in spec.get("filters", {}).items()
+        if call.params.get(param) is not None
+    ]
+    index = (tuple(field for field, _ in filters), str(order_by))
+    store, collection = call.runtime.store, spec["collection"]
+    paged = "envelope" in spec or "page" in spec
+    if paged and store.indexed(collection, index):
+        start = (page - 1) * size
+        where = tuple(str(wanted) for _, wanted in filters)
+        shown, total = store.page(
+            _ns(call), collection, index, where, start, start + size, descending
+        )
+    else:
+        items = store.items(_ns(call), collection)
+        for field, wanted in filters:
+            items = [i for i in items if str(i.get(field)) == str(wanted)]
+        indexed = list(enumerate(items))  # insertion order breaks ties, newest last
+        indexed.sort(key=lambda pair: (str(pair[1].get(order_by, "")), pair[0]), reverse=descending)
+        items = [item for _, item in indexed]
+        shown = items[(page - 1) * size : page * size] if paged else items
+        total = len(items)
     if "envelope" not in spec:  # a bare JSON array: every item, or a page if the spec pages
         template = (example if isinstance(example, list) and example else [{}])[0]
-        shown = items[(page - 1) * size : page * size] if "page" in spec else items
         return [_overlay(template, i) for i in shown], status
     names = spec["envelope"]
-    total = len(items)
     body = dict(example)
     template = (example.get(names["items"]) or [{}])[0]
-    body[names["items"]] = [_overlay(template, i) for i in items[(page - 1) * size : page * size]]
+    body[names["items"]] = [_overlay(template, i) for i in shown]
     body[names["page"]], body[names["size"]], body[names["total"]] = page, size, total
     body[names["pages"]] = (total + size - 1) // size
     return body, status

@@ -223,7 +223,9 @@ def install(runtime: Runtime, scheduler: Scheduler | None = None) -> Callbacks:
     config = runtime.config
     sender = HttpxSender(config.callback_timeout, config.callback_ca_file)
     dispatcher = Dispatcher(
-        allow=AllowList.parse(config.callback_allow),
+        allow=AllowList.parse(
+            config.callback_allow, config.callback_allow_private, config.callback_loopback_ports
+        ),
         delay=config.callback_delay,
         backoff_base=config.callback_backoff,
         retries=config.callback_retries,

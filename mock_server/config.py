@@ -27,8 +27,11 @@ class Config:
     rate_limit_overrides: Mapping[str, str] = field(default_factory=dict)  # api -> "1000/second"
     journal_size: int = 500
     journal_body_bytes: int = 2048
-    max_namespaces: int = 1000
-    max_items: int = 10_000
+    max_items: int = 10_000  # per collection of a namespace
+    # the store's budgets (mock_server/store.py): bytes of stored JSON, namespaces per credential
+    store_credential_bytes: int = 64 << 20
+    store_namespace_bytes: int = 16 << 20
+    store_tenants: int = 100
     log_level: str = "warning"
     store: str = "memory://"  # or redis://host:port/db: state shared by workers and hosts
     workers: int = 1
@@ -37,6 +40,8 @@ class Config:
     admin_token_generated: bool = False  # made up at start-up: printed once, in the banner
     # callbacks (mock_server/callbacks.py, egress.py)
     callback_allow: tuple[str, ...] = ("127.0.0.0/8", "::1", "localhost")  # networks, host names
+    callback_allow_private: bool = False  # private, link-local, CGNAT, unique-local receivers
+    callback_loopback_ports: tuple[int, ...] = ()  # loopback receivers only on these ports
     callback_ca_file: Path | None = None  # trusted besides the system CAs
     callback_delay: float = 1.0  # seconds of "processing" before the first attempt
     callback_backoff: float = 1.0  # retry n waits backoff * 2**(n-1)
@@ -86,6 +91,24 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         help="memory:// (default) or redis://host:port/db to share state between processes",
     )
     parser.add_argument(
+        "--store-credential-bytes",
+        type=int,
+        default=environ.get("MOCK_STORE_CREDENTIAL_BYTES", str(Config.store_credential_bytes)),
+        help="stored bytes (JSON) one credential may hold in one API; writes over it are refused",
+    )
+    parser.add_argument(
+        "--store-namespace-bytes",
+        type=int,
+        default=environ.get("MOCK_STORE_NAMESPACE_BYTES", str(Config.store_namespace_bytes)),
+        help="stored bytes one namespace (credential plus tenant ids) may hold",
+    )
+    parser.add_argument(
+        "--store-tenants",
+        type=int,
+        default=environ.get("MOCK_STORE_TENANTS", str(Config.store_tenants)),
+        help="namespaces (tenant ids) one credential may hold data in, per API",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=environ.get("MOCK_WORKERS", str(Config.workers)),
@@ -106,6 +129,19 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "the default: loopback only)",
     )
     parser.add_argument(
+        "--callback-allow-private",
+        action="store_true",
+        default=environ.get("MOCK_CALLBACK_ALLOW_PRIVATE", "") not in ("", "0", "false"),
+        help="let callbacks reach private, link-local, CGNAT and unique-local addresses "
+        "(never the cloud metadata ones)",
+    )
+    parser.add_argument(
+        "--callback-loopback-ports",
+        default=environ.get("MOCK_CALLBACK_LOOPBACK_PORTS", ""),
+        metavar="PORT,PORT",
+        help="the only ports callbacks may reach on loopback, e.g. 8443,9000 (default: none)",
+    )
+    parser.add_argument(
         "--callback-ca-file", type=Path, help="a CA (PEM) trusted for callback receivers"
     )
     parser.add_argument("--callback-delay", type=float, default=Config.callback_delay)
@@ -119,6 +155,15 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         parser.error("--store takes memory:// or redis://host:port/db")
     if args.workers < 1 or (args.workers > 1 and args.store.startswith("memory://")):
         parser.error("--workers N above 1 needs --store redis://... (workers share state there)")
+    try:
+        ports = tuple(int(p) for p in args.callback_loopback_ports.split(",") if p.strip())
+    except ValueError:
+        parser.error("--callback-loopback-ports takes port numbers, e.g. 8443,9000")
+    if any(not 0 < p < 65536 for p in ports):
+        parser.error("--callback-loopback-ports takes ports from 1 to 65535")
+    limits = (args.store_credential_bytes, args.store_namespace_bytes, args.store_tenants)
+    if min(limits) < 1:
+        parser.error("--store-credential-bytes, -namespace-bytes, -tenants take N >= 1")
     kwargs: dict[str, object] = {
         "spec": args.spec.resolve() if args.spec else None,
         "host": args.host,
@@ -130,6 +175,11 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "log_level": args.log_level,
         "store": args.store,
         "workers": args.workers,
+        "store_credential_bytes": args.store_credential_bytes,
+        "store_namespace_bytes": args.store_namespace_bytes,
+        "store_tenants": args.store_tenants,
+        "callback_allow_private": args.callback_allow_private,
+        "callback_loopback_ports": ports,
         "callback_delay": args.callback_delay,
         "callback_backoff": args.callback_backoff,
         "callback_timeout": args.callback_timeout,

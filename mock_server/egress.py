@@ -3,9 +3,13 @@
 Partner-neutral: :mod:`mock_server.callbacks` decides *what* to send; this module sends it.
 
 - :class:`AllowList` and :func:`check_target` (pure, resolver injected): only ``https`` URLs,
-  and only to hosts the configuration allows. A host name is resolved and *every* address must
-  be allowed (or the name itself listed); the request is then pinned to the checked addresses,
-  so a DNS answer that changes between check and connect cannot reach another network.
+  and only to hosts the configuration allows (the name listed, or every address in a listed
+  network). Then *every* resolved address is checked on its own, allowed names included:
+  loopback only on a listed port (``--callback-loopback-ports``); private, link-local, CGNAT,
+  unique-local and other non-global ranges only with ``--callback-allow-private``; the cloud
+  metadata addresses, unspecified and multicast never. The request is then pinned to the checked
+  addresses (see :class:`HttpxSender`), so a DNS answer that changes between check and connect
+  (rebinding) cannot reach another network.
 - :func:`backoff`: the wait before retry ``n`` (``base * 2**(n-1)``: 1, 2, 4 s by default).
 - :class:`Scheduler`: "run this later"; :class:`ThreadScheduler` is the real one (a few daemon
   worker threads over one bounded timer heap, independent of any event loop, so it works the
@@ -74,15 +78,65 @@ def _address(text: str) -> Address | None:
     return address
 
 
+# Never a callback receiver, whatever the flags: cloud instance metadata (AWS, GCP, Azure,
+# OpenStack use the IPv4 one; AWS's IPv6 one) and what embeds it.
+METADATA = frozenset(ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254"))
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded(address: Address) -> Address | None:
+    """The IPv4 address an IPv6 one carries (6to4, Teredo's client, NAT64), if any."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def address_problem(
+    address: Address, port: int, allow_private: bool, loopback_ports: frozenset[int]
+) -> str | None:
+    """Why ``address:port`` may not be called back (None: it may). ``ipaddress``'s own
+    properties decide the ranges; ``is_global`` false covers private (RFC 1918), link-local,
+    CGNAT (100.64/10), unique-local (fc00::/7), documentation and reserved ranges."""
+    for candidate in (address, _embedded(address)):
+        if candidate is None:
+            continue
+        if candidate in METADATA:
+            return "is a cloud metadata address"
+        if candidate.is_unspecified or candidate.is_multicast:
+            return "is not a unicast address"
+        if candidate.is_loopback:
+            if port not in loopback_ports:
+                return f"is loopback and port {port} is not in --callback-loopback-ports"
+            continue
+        if not candidate.is_global and not allow_private:
+            return "is not a public address (allow with --callback-allow-private)"
+    return None
+
+
 @dataclass(frozen=True)
 class AllowList:
-    """Networks (``127.0.0.0/8``, ``::1``) and host names (``localhost``, ``*.example.com``)."""
+    """Networks (``127.0.0.0/8``, ``::1``) and host names (``localhost``, ``*.example.com``)
+    callbacks may go to, and the address rules every resolved address must pass besides
+    (:func:`address_problem`)."""
 
     networks: tuple[Network, ...]
     names: tuple[str, ...]
+    allow_private: bool = False
+    loopback_ports: frozenset[int] = frozenset()
 
     @classmethod
-    def parse(cls, entries: Iterable[str]) -> AllowList:
+    def parse(
+        cls,
+        entries: Iterable[str],
+        allow_private: bool = False,
+        loopback_ports: Iterable[int] = (),
+    ) -> AllowList:
         networks: list[Network] = []
         names: list[str] = []
         for entry in (e.strip() for e in entries):
@@ -92,7 +146,7 @@ class AllowList:
                 networks.append(ipaddress.ip_network(entry, strict=False))
             except ValueError:
                 names.append(entry.lower().rstrip("."))
-        return cls(tuple(networks), tuple(names))
+        return cls(tuple(networks), tuple(names), allow_private, frozenset(loopback_ports))
 
     def allows_name(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -106,6 +160,12 @@ class AllowList:
         return address is not None and any(
             address.version == net.version and address in net for net in self.networks
         )
+
+    def address_problem(self, text: str, port: int) -> str | None:
+        address = _address(text)
+        if address is None:
+            return "is not an IP address"
+        return address_problem(address, port, self.allow_private, self.loopback_ports)
 
 
 @dataclass(frozen=True)
@@ -149,6 +209,12 @@ def check_target(url: str, allow: AllowList, resolver: Resolver = system_resolve
             f"host {host} ({', '.join(denied)}) is not allowed for callbacks; "
             "allow it with --callback-allow"
         )
+    # Every address, allowed names included: a listed name that resolves to a private or
+    # metadata address is refused like the address itself would be.
+    for address in addresses:
+        problem = allow.address_problem(address, port)
+        if problem:
+            raise Refused(f"host {host}: {address} {problem}; it is not called back")
     return Target(url, host, port, tuple(addresses))
 
 
@@ -259,6 +325,10 @@ class HttpxSender:
         )
 
     def __call__(self, target: Target, method: str, body: Any) -> int:
+        # DNS rebinding: the name is never resolved again. httpx lets the URL carry the checked
+        # IP while the Host header and the TLS server name (``sni_hostname``, which is also the
+        # name the certificate is verified against) stay the URL's host; so the connection goes
+        # to an address check_target passed, or nowhere.
         url = httpx.URL(target.url)
         payload = json.dumps(body).encode()
         headers = {"host": url.netloc.decode("ascii"), "content-type": "application/json"}

@@ -26,6 +26,7 @@ DEFAULT_STATUS = {
     "unsupported_media_type": 415,
     "validation": 422,
     "rate_limited": 429,
+    "storage_full": 429,  # the store's byte budget or tenant cap (store.py)
     "internal": 500,
     "unavailable": 503,  # the shared store (Redis) is unreachable
 }

@@ -5,6 +5,7 @@ Built once from a :class:`~mock_server.config.Config`; every adapter gets it pas
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -16,14 +17,14 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import callbacks
-from .auth import Authenticator
+from .auth import Authenticator, owner_of
 from .config import Config
 from .egress import Scheduler
 from .journal import Journal
 from .profile import Profile, RateRule, load_profile
 from .ratelimit import RateLimiter
 from .specindex import Operation, index_operations, load_spec, path_methods
-from .store import MemoryStore, Store
+from .store import Budget, Index, MemoryStore, Store
 
 
 @dataclass
@@ -108,6 +109,26 @@ class Runtime:
             hook()
 
 
+def list_indexes(apis: list[Api]) -> dict[str, list[Index]]:
+    """The sorted indexes the store keeps, per collection: for every ``list`` state action,
+    each subset of its filter fields (as a request may give any of them) with each field it may
+    sort by (``order_by``, or each of ``order_fields`` when a query parameter chooses)."""
+    out: dict[str, list[Index]] = {}
+    for api in apis:
+        for spec in api.profile.state.values():
+            if spec.get("action") != "list":
+                continue
+            fields = list(spec.get("filters", {}).values())
+            sorts = spec.get("order_fields") or [spec.get("order_by", "created_at")]
+            found = out.setdefault(spec["collection"], [])
+            for count in range(len(fields) + 1):
+                for chosen in itertools.combinations(fields, count):
+                    for sort in sorts:
+                        if (chosen, str(sort)) not in found:
+                            found.append((chosen, str(sort)))
+    return out
+
+
 def server_path(doc: Mapping[str, Any]) -> str:
     servers = doc.get("servers") or [{"url": ""}]
     return str(urlsplit(str(servers[0].get("url", ""))).path).rstrip("/")
@@ -157,7 +178,11 @@ def build_runtime(
         rules[api.name] = [
             replace(r, limit=override) if override else r for r in api.profile.rate_limits
         ]
-    store: Store = MemoryStore(config.max_namespaces, config.max_items)
+    budget = Budget(
+        config.store_credential_bytes, config.store_namespace_bytes, config.store_tenants
+    )
+    indexes = list_indexes(apis)
+    store: Store = MemoryStore(config.max_items, budget, owner_of, indexes)
     journal = Journal(config.journal_size)
     storage = None
     client = None
@@ -167,7 +192,9 @@ def build_runtime(
         from . import redisstore  # only with --store redis://: `make mock` needs no Redis
 
         client = redisstore.connect(config.store)
-        store = redisstore.RedisStore(client, max_items=config.max_items)
+        store = redisstore.RedisStore(
+            client, max_items=config.max_items, budget=budget, owner=owner_of, indexes=indexes
+        )
         journal = redisstore.RedisJournal(client, "mock:journal", config.journal_size)
         storage = RedisStorage(config.store, wrap_exceptions=True, socket_timeout=2.0)
     runtime = Runtime(

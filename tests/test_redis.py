@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from mock_server.auth import owner_of
+from mock_server.problems import Rejection
 from mock_server.redisstore import RedisStore, connect
-from mock_server.store import MemoryStore, Store
+from mock_server.store import Budget, MemoryStore, Store
 from tests.conftest import Mock, make_mock, ns
 from tests.mock.test_voice import AUTH as VOICE_AUTH
 from tests.mock.test_voice import CALL
@@ -95,6 +97,105 @@ def test_update_that_raises_changes_nothing(store: Store) -> None:
     assert store.get("ns", "c", "k") == {"v": 1}
 
 
+# A small budget: 2 tenants per owner, 60 bytes per namespace, 100 per owner. ``{"v": 1}`` is
+# 8 bytes of JSON; ``{"v": "x..."}`` of n x's is n + 9.
+SMALL = Budget(credential_bytes=100, namespace_bytes=60, tenants=2)
+A1, A2, A3 = (ns("api", "alice", t) for t in ("t1", "t2", "t3"))
+BOB = ns("api", "bob", "t1")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def budgeted(request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore(budget=SMALL, owner=owner_of)
+    else:
+        url = request.getfixturevalue("redis_url")
+        yield RedisStore(connect(url), budget=SMALL, owner=owner_of)
+
+
+def blob(n: int) -> dict[str, Any]:
+    return {"v": "x" * (n - 9)}
+
+
+def test_stored_bytes_are_the_json_length(budgeted: Store) -> None:
+    budgeted.put(A1, "c", "a", blob(30))
+    budgeted.put(A2, "c", "a", {"v": 1})
+    assert budgeted.usage(A1) == (30, 38, 2)
+    budgeted.put(A1, "c", "a", blob(20))  # a replacement counts its new size only
+    assert budgeted.usage(A1) == (20, 28, 2)
+    assert budgeted.usage(BOB) == (0, 0, 0)
+
+
+def test_a_write_over_the_namespace_budget_is_refused_and_changes_nothing(
+    budgeted: Store,
+) -> None:
+    budgeted.put(A1, "c", "a", blob(40))
+    with pytest.raises(Rejection) as caught:
+        budgeted.put(A1, "c", "b", blob(30))
+    assert caught.value.situation == "storage_full" and caught.value.params["limit"] == "namespace"
+    with pytest.raises(Rejection):
+        budgeted.update(A1, "d", "k", lambda current: blob(30))
+    assert budgeted.items(A1, "c") == [blob(40)] and budgeted.get(A1, "c", "b") is None
+    assert budgeted.usage(A1) == (40, 40, 1)
+    budgeted.put(A1, "c", "b", blob(20))  # what fits still goes in
+    assert budgeted.usage(A1)[0] == 60
+
+
+def test_the_owner_budget_spans_its_tenants_and_no_other_owner(budgeted: Store) -> None:
+    budgeted.put(A1, "c", "a", blob(60))
+    with pytest.raises(Rejection) as caught:
+        budgeted.put(A2, "c", "a", blob(41))
+    assert caught.value.params["limit"] == "credential"
+    budgeted.put(A2, "c", "a", blob(40))
+    budgeted.put(BOB, "c", "a", blob(60))  # bob has his own budget
+    assert budgeted.usage(A1) == (60, 100, 2) and budgeted.usage(BOB) == (60, 60, 1)
+
+
+def test_a_batch_over_budget_is_refused_whole(budgeted: Store) -> None:
+    assert budgeted.add_many(A1, "c", [("a", blob(20)), ("a", blob(25)), ("b", blob(20))]) == [
+        True,
+        False,
+        True,
+    ]
+    with pytest.raises(Rejection):
+        budgeted.add_many(A1, "c", [("c", blob(12)), ("d", blob(12))])
+    assert [len(i["v"]) for i in budgeted.items(A1, "c")] == [11, 11]
+    assert budgeted.add_many(A1, "c", [("a", blob(59)), ("c", blob(12))]) == [False, True]
+
+
+def test_the_tenant_cap_refuses_a_new_namespace_only(budgeted: Store) -> None:
+    budgeted.put(A1, "c", "a", {"v": 1})
+    budgeted.put(A2, "c", "a", {"v": 1})
+    with pytest.raises(Rejection) as caught:
+        budgeted.put(A3, "c", "a", {"v": 1})
+    assert caught.value.params["limit"] == "tenants"
+    assert budgeted.get(A3, "c", "a") is None and budgeted.usage(A3)[2] == 2
+    budgeted.put(A1, "d", "b", {"v": 2})  # the owner's existing tenants still take writes
+    budgeted.put(BOB, "c", "a", {"v": 1})
+    assert budgeted.delete(A2, "c", "a") is True  # an emptied namespace is no tenant any more
+    budgeted.put(A3, "c", "a", {"v": 1})
+    assert budgeted.usage(A3) == (8, 24, 2)
+
+
+def test_deletes_evictions_and_resets_give_bytes_back(budgeted: Store) -> None:
+    budgeted.put(A1, "c", "a", blob(50))
+    budgeted.delete(A1, "c", "a")
+    assert budgeted.usage(A1) == (0, 0, 0)
+    budgeted.put(A1, "c", "a", blob(50))
+    budgeted.clear_where(lambda namespace: namespace == A1)
+    assert budgeted.usage(A1) == (0, 0, 0)
+    budgeted.put(A1, "c", "a", blob(60))  # the whole budget is free again
+    budgeted.put(BOB, "c", "x", blob(20))
+    budgeted.clear()
+    assert budgeted.usage(A1) == (0, 0, 0) and budgeted.usage(BOB) == (0, 0, 0)
+
+
+def test_the_per_collection_cap_frees_the_bytes_it_drops(store: Store) -> None:
+    for key in "abcde":
+        store.put("ns", "c", key, {"v": 1})
+    assert store.usage("ns")[0] == 3 * 8
+
+
 def test_clear_where_drops_only_matching_namespaces(store: Store) -> None:
     store.put('["a","x"]', "c", "k", {})
     store.put('["a","x","t2"]', "d", "k", {})
@@ -106,12 +207,19 @@ def test_clear_where_drops_only_matching_namespaces(store: Store) -> None:
     assert store.items('["a","y"]', "c") == []
 
 
-def test_redis_keys_are_namespaced_and_expire(redis_url: str) -> None:
+def test_redis_keys_are_namespaced_and_never_expire(redis_url: str) -> None:
+    """Nothing expires or is evicted: the budgets bound the data set (store.py)."""
     client = connect(redis_url)
-    RedisStore(client, idle_ttl=60).put(ZT_NS, "calls", "c-1", {"v": 1})
+    RedisStore(client, owner=owner_of).put(ZT_NS, "calls", "c-1", {"v": 1})
     keys = sorted(k.decode() for k in client.keys("mock:*") if b"seq" not in k)
-    assert keys == [f"mock:h:calls:{ZT_NS}", f"mock:o:calls:{ZT_NS}"]
-    assert all(0 < client.ttl(k) <= 60 for k in keys)
+    owner = owner_of(ZT_NS)
+    assert keys == [
+        f"mock:b:{owner}",
+        f"mock:h:calls:{ZT_NS}",
+        f"mock:o:calls:{ZT_NS}",
+        f"mock:u:{owner}",
+    ]
+    assert all(client.ttl(k) == -1 for k in keys)
 
 
 # --- the mock on Redis -------------------------------------------------------------------------

@@ -12,10 +12,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from mock_server.app import build_app
+from mock_server.auth import owner_of
 from mock_server.config import Config
+from mock_server.problems import Rejection
 from mock_server.runtime import build_runtime
 from mock_server.store import MemoryStore
-from tests.conftest import CREDENTIALS
+from tests.conftest import CREDENTIALS, ns
 
 
 @pytest.fixture
@@ -57,14 +59,21 @@ def test_update_that_raises_changes_nothing() -> None:
     assert store.get("ns", "c", "k") == {"v": 1}
 
 
-def test_bounds_evict_least_recently_used() -> None:
-    store = MemoryStore(max_namespaces=2, max_items=2)
-    for key in ("a", "b", "c"):
-        store.put("ns1", "c", key, {"k": key})
-    assert [i["k"] for i in store.items("ns1", "c")] == ["b", "c"]
-    store.put("ns2", "c", "x", {})
-    store.put("ns3", "c", "y", {})
-    assert store.items("ns1", "c") == []  # the least recently used namespace went
+def test_many_namespaces_never_evict_another_owners_data() -> None:
+    """No eviction across namespaces: 1,000 tenants of one owner leave another's state alone
+    (the tenant cap refuses the owner's 101st tenant instead)."""
+    store = MemoryStore(owner=owner_of)
+    store.put(ns("voice", "other"), "calls", "c-1", {"v": 1})
+    refused = 0
+    for tenant in range(1000):
+        try:
+            store.put(ns("zipteams", "sandbox", str(tenant), "s"), "calls", "k", {"v": tenant})
+        except Rejection as exc:
+            assert exc.situation == "storage_full" and exc.params == {"limit": "tenants"}
+            refused += 1
+    assert refused == 900
+    assert store.get(ns("voice", "other"), "calls", "c-1") == {"v": 1}
+    assert store.get(ns("zipteams", "sandbox", "0", "s"), "calls", "k") == {"v": 0}
 
 
 def test_concurrent_calls_never_spend_the_same_balance(busy_switching: None) -> None:

@@ -8,6 +8,7 @@ own round trips and one short read timeout.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 import threading
@@ -110,7 +111,8 @@ class Receiver:
                 pass
 
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+        # pinned.test: a name no DNS answers (RFC 6761), for the address-pinning test
+        ca.issue_cert("localhost", "127.0.0.1", "pinned.test").configure_cert(context)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
@@ -135,9 +137,14 @@ class Harness:
 
     receiver: Receiver
 
-    def __init__(self, ca_file: Path | None, **config: Any) -> None:
+    def __init__(self, ca_file: Path | None, ports: tuple[int, ...], **config: Any) -> None:
+        """``ports``: the loopback ports callbacks may reach (the receiver's, passed on)."""
         self.scheduler = FakeScheduler()
-        settings: dict[str, Any] = {"callback_ca_file": ca_file, "callback_timeout": TIMEOUT}
+        settings: dict[str, Any] = {
+            "callback_ca_file": ca_file,
+            "callback_timeout": TIMEOUT,
+            "callback_loopback_ports": ports,
+        }
         runtime = build_runtime(
             Config(jwt_secret="test-secret", **{**settings, **config}),
             clock=self.scheduler.clock,
@@ -168,22 +175,34 @@ def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def receiver(ca: trustme.CA) -> Iterator[Receiver]:
+@pytest.fixture(scope="module")
+def _module_receiver(ca: trustme.CA) -> Iterator[Receiver]:
+    """One receiver per module, so its port can be passed to the harnesses built once."""
     server = Receiver(ca)
     yield server
     server.close()
 
 
-def make_harness(receiver: Receiver, ca_file: Path | None, **config: Any) -> Harness:
-    harness = Harness(ca_file, **config)
+@pytest.fixture
+def receiver(_module_receiver: Receiver) -> Receiver:
+    """The receiver, with its script and what it received emptied."""
+    with _module_receiver.changed:
+        _module_receiver.script.clear()
+        _module_receiver.received.clear()
+    return _module_receiver
+
+
+def make_harness(
+    receiver: Receiver, ca_file: Path | None, *more_ports: int, **config: Any
+) -> Harness:
+    harness = Harness(ca_file, (receiver.port, *more_ports), **config)
     harness.receiver = receiver
     return harness
 
 
 @pytest.fixture(scope="module")
-def _module_harness(ca_file: Path) -> Harness:
-    return Harness(ca_file)
+def _module_harness(ca_file: Path, _module_receiver: Receiver) -> Harness:
+    return Harness(ca_file, (_module_receiver.port,))
 
 
 @pytest.fixture
@@ -344,7 +363,7 @@ def test_refused_connections_are_retried_then_given_up(receiver: Receiver, ca_fi
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    h = make_harness(receiver, ca_file, callback_backoff=0.5)
+    h = make_harness(receiver, ca_file, closed_port, callback_backoff=0.5)
     h.post(with_callback("call-5", f"https://127.0.0.1:{closed_port}/cb"))
     h.scheduler.run()
     assert h.scheduler.delays == [Config.callback_delay, 0.5, 1.0, 2.0]
@@ -440,6 +459,7 @@ def test_real_background_delivery_under_both_app_kinds(
         callback_ca_file=ca_file,
         callback_delay=0.0,
         callback_backoff=0.01,
+        callback_loopback_ports=(receiver.port,),
     )
     runtime = build_runtime(config)
     m = Mock(runtime)
@@ -478,7 +498,7 @@ def resolver_of(table: dict[str, list[str]]) -> Callable[[str, int], list[str]]:
     return resolve
 
 
-LOOPBACK = AllowList.parse(Config.callback_allow)
+LOOPBACK = AllowList.parse(Config.callback_allow, loopback_ports=[8443])
 
 
 def test_every_resolved_address_must_be_allowed() -> None:
@@ -502,22 +522,127 @@ def test_every_resolved_address_must_be_allowed() -> None:
 
 
 def test_allow_list_names_and_networks() -> None:
-    allow = AllowList.parse(["*.partner.example", "203.0.113.0/24"])
+    allow = AllowList.parse(["*.partner.example", "9.9.9.0/24"])
     resolve = resolver_of(
         {
-            "hooks.partner.example": ["198.51.100.7"],
-            "x.test": ["203.0.113.9"],
-            "partner.example.evil": ["198.51.100.8"],
+            "hooks.partner.example": ["93.184.215.14"],
+            "x.test": ["9.9.9.9"],
+            "partner.example.evil": ["93.184.215.15"],
         }
     )
     assert check_target("https://hooks.partner.example/cb", allow, resolve).addresses == (
-        "198.51.100.7",
+        "93.184.215.14",
     )
-    assert check_target("https://x.test/cb", allow, resolve).addresses == ("203.0.113.9",)
+    assert check_target("https://x.test/cb", allow, resolve).addresses == ("9.9.9.9",)
     with pytest.raises(Refused):
         check_target("https://partner.example.evil/cb", allow, resolve)
     with pytest.raises(Refused):
         check_target("https://localhost/cb", allow, resolver_of({"localhost": ["127.0.0.1"]}))
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "169.254.169.254",  # cloud metadata (link-local)
+        "192.168.1.10",  # RFC 1918
+        "10.1.2.3",
+        "172.16.0.1",
+        "100.64.1.1",  # CGNAT
+        "169.254.10.1",  # link-local
+        "fd00:ec2::254",  # AWS's IPv6 metadata (unique-local)
+        "fd12:3456::1",  # unique-local
+        "fe80::1",  # link-local
+        "::ffff:192.168.1.10",  # IPv4-mapped
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "2002:c0a8:10a::",  # 6to4 of 192.168.1.10
+        "0.0.0.0",  # unspecified: the local host on Linux
+        "224.0.0.1",  # multicast
+    ],
+)
+def test_an_allow_listed_name_resolving_to_a_non_public_address_is_refused(address: str) -> None:
+    """The allow-list admits the name; the address check still runs on what it resolves to."""
+    allow = AllowList.parse(["*.example.com"])
+    resolve = resolver_of({"hooks.example.com": ["93.184.215.14", address]})
+    with pytest.raises(Refused, match=re.escape(address)):
+        check_target("https://hooks.example.com/cb", allow, resolve)
+
+
+def test_private_ranges_need_the_flag_and_metadata_is_never_reached() -> None:
+    private = AllowList.parse(["*.example.com"], allow_private=True)
+    resolve = resolver_of(
+        {
+            "lan.example.com": ["192.168.1.10", "100.64.1.1", "fd12:3456::1"],
+            "meta.example.com": ["169.254.169.254"],
+            "meta6.example.com": ["fd00:ec2::254"],
+        }
+    )
+    target = check_target("https://lan.example.com/cb", private, resolve)
+    assert target.addresses == ("192.168.1.10", "100.64.1.1", "fd12:3456::1")
+    for host in ("meta.example.com", "meta6.example.com"):
+        with pytest.raises(Refused, match="metadata"):
+            check_target(f"https://{host}/cb", private, resolve)
+    with pytest.raises(Refused, match="metadata"):
+        check_target(
+            "https://169.254.169.254/latest", AllowList.parse(["0.0.0.0/0"], True), resolve
+        )
+
+
+def test_loopback_needs_an_explicit_port_list() -> None:
+    resolve = resolver_of({"localhost": ["127.0.0.1", "::1"]})
+    bare = AllowList.parse(Config.callback_allow)
+    with pytest.raises(Refused, match="port 8443 is not in --callback-loopback-ports"):
+        check_target("https://localhost:8443/cb", bare, resolve)
+    with pytest.raises(Refused, match="loopback"):
+        check_target("https://127.0.0.1:9000/cb", bare, resolve)
+    ported = AllowList.parse(Config.callback_allow, loopback_ports=[8443, 9000])
+    assert check_target("https://localhost:8443/cb", ported, resolve).addresses == (
+        "127.0.0.1",
+        "::1",
+    )
+    assert check_target("https://127.0.0.1:9000/cb", ported, resolve).port == 9000
+    with pytest.raises(Refused, match="port 443"):
+        check_target("https://localhost/cb", ported, resolve)
+    # allow_private does not open loopback: only the port list does
+    with pytest.raises(Refused, match="loopback"):
+        check_target("https://[::1]:7000/cb", AllowList.parse(["::1"], True), resolve)
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_names_tls_and_host(
+    receiver: Receiver, ca_file: Path
+) -> None:
+    """No second lookup: ``pinned.test`` resolves only through the patched resolver (no DNS
+    answers it), so a delivery proves the connection went to the address that was checked,
+    while TLS verified the certificate for the name and Host carried it."""
+    h = make_harness(receiver, ca_file, callback_allow=("pinned.test",))
+    h.mock.runtime.extras[callbacks.EXTRA].dispatcher.resolver = resolver_of(
+        {"pinned.test": ["127.0.0.1"]}
+    )
+    h.post(with_callback("pinned", receiver.url(host="pinned.test")))
+    h.scheduler.run()
+    assert [(e["state"], e["error"]) for e in h.journal()] == [("delivered", None)]
+    [got] = receiver.received
+    assert got["headers"]["host"] == f"pinned.test:{receiver.port}"
+
+
+def test_delivery_to_a_name_rebound_to_metadata_is_refused_end_to_end(
+    receiver: Receiver, ca_file: Path
+) -> None:
+    """Through the mock: an allow-listed name whose resolver (patched, not the network)
+    answers 169.254.169.254 is journaled as refused, never attempted, never retried."""
+    h = make_harness(receiver, ca_file, callback_allow=("*.example.com", "localhost"))
+    dispatcher = h.mock.runtime.extras[callbacks.EXTRA].dispatcher
+    dispatcher.resolver = resolver_of(
+        {"hooks.example.com": ["169.254.169.254"], "localhost": ["127.0.0.1"]}
+    )
+    h.post(with_callback("meta", "https://hooks.example.com/cb"))
+    h.post(with_callback("ok", receiver.url()))
+    h.post(with_callback("other-port", f"https://localhost:{receiver.port + 1}/cb"))
+    h.scheduler.run()
+    states = {e["body"]["call_id"]: (e["state"], e["error"]) for e in h.journal()}
+    assert states["meta"][0] == "refused" and "metadata" in states["meta"][1]
+    assert states["ok"] == ("delivered", None)
+    assert states["other-port"][0] == "refused" and "loopback" in states["other-port"][1]
+    assert [r["body"]["call_id"] for r in receiver.received] == ["ok"]
 
 
 def test_render_body_pointers_values_and_optional_keys() -> None:
@@ -613,3 +738,15 @@ def test_callback_flags() -> None:
     assert config.callback_ca_file == Path("ca.pem").resolve()
     assert (config.callback_delay, config.callback_backoff, config.callback_timeout) == (0.1, 2, 3)
     assert from_sources([], {}).callback_allow == ("127.0.0.0/8", "::1", "localhost")
+    assert (config.callback_allow_private, config.callback_loopback_ports) == (False, ())
+    flagged = from_sources(
+        ["--callback-allow-private", "--callback-loopback-ports", "8443,9000"], {}
+    )
+    assert (flagged.callback_allow_private, flagged.callback_loopback_ports) == (True, (8443, 9000))
+    from_env = from_sources(
+        [], {"MOCK_CALLBACK_LOOPBACK_PORTS": "9443", "MOCK_CALLBACK_ALLOW_PRIVATE": "1"}
+    )
+    assert (from_env.callback_allow_private, from_env.callback_loopback_ports) == (True, (9443,))
+    for bad in ("x", "0", "70000"):
+        with pytest.raises(SystemExit):
+            from_sources(["--callback-loopback-ports", bad], {})
