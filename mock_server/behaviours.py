@@ -282,6 +282,29 @@ def update(call: Call) -> Result:
     return _overlay(example, updated), status
 
 
+@action("replace", required=("collection", "param"), optional=("owner", "timestamps"))
+def replace(call: Call) -> Result:
+    """PUT: replace a stored resource (not_found if absent). Every request property takes the
+    value sent, else the schema's default, else null; what the client cannot send (the id,
+    ``created_at`` …) is kept. Parameters: ``collection``, ``param``, optional ``owner``,
+    ``timestamps`` (fields set to now, e.g. ``updated_at``; default none)."""
+    _check_owner(call)
+    example, status = success(call.operation)
+    key = str(call.params.get(call.spec["param"]))
+    fields = _request_fields(call)
+    _check_known(call, fields)
+    stamps = {field: _now(call) for field in call.spec.get("timestamps", [])}
+
+    def swap(current: dict[str, Any] | None) -> dict[str, Any]:
+        if current is None:
+            raise Rejection("not_found")
+        kept = {k: v for k, v in current.items() if k not in call.operation.request_defaults}
+        return {**kept, **call.operation.request_defaults, **fields, **stamps}
+
+    replaced = call.runtime.store.update(_ns(call), call.spec["collection"], key, swap)
+    return _overlay(example, replaced), status
+
+
 @action("delete", required=("collection", "param"), optional=("owner",))
 def delete(call: Call) -> Result:
     """Remove a stored resource (not_found if absent); answers the success response, a bodiless

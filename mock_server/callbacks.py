@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from jsonpointer import resolve_pointer
 
 from .egress import AllowList, Delivery, Dispatcher, HttpxSender, Scheduler, ThreadScheduler
+from .profile import CallbackEntry, ProfileError
 from .specindex import METHODS, resolve
 from .wire import utc_stamp
 
@@ -123,21 +124,21 @@ def callback_schema(doc: Mapping[str, Any], operation_id: str, name: str) -> Any
     return content.get("application/json", next(iter(content.values())))["schema"]
 
 
-def load_rules(doc: Mapping[str, Any], section: Mapping[str, Any]) -> dict[str, Rule]:
-    """A profile's ``callbacks`` section, by operationId; LookupError/KeyError if inconsistent."""
+def load_rules(doc: Mapping[str, Any], entries: Mapping[str, CallbackEntry]) -> dict[str, Rule]:
+    """A profile's parsed ``callbacks`` entries checked against the spec, by operationId;
+    LookupError if the spec does not declare the callback."""
     rules = {}
-    for operation_id, raw in section.items():
-        method, _ = declared_callback(doc, operation_id, raw["callback"])
-        when = raw.get("fail_when")
+    for operation_id, entry in entries.items():
+        method, _ = declared_callback(doc, operation_id, entry.callback)
         rules[operation_id] = Rule(
             operation=operation_id,
-            callback=raw["callback"],
+            callback=entry.callback,
             method=method,
-            url=raw["url"],
-            body=raw["body"],
-            success=raw.get("success", {}),
-            failure=raw.get("failure", {}),
-            fail_when=(when["at"], when["equals"]) if when else None,
+            url=entry.url,
+            body=entry.body,
+            success=entry.success,
+            failure=entry.failure,
+            fail_when=entry.fail_when,
         )
     return rules
 
@@ -209,8 +210,12 @@ class Callbacks:
 def rules_of(apis: list[Api]) -> dict[tuple[str, str], Rule]:
     out = {}
     for api in apis:
-        section = api.profile.raw.get("callbacks") or {}
-        for operation_id, rule in load_rules(api.doc, section).items():
+        try:
+            loaded = load_rules(api.doc, api.profile.callbacks)
+        except LookupError as exc:  # a profile mistake: stop at start-up, naming the file
+            source = api.profile.source or api.name
+            raise ProfileError(f"profile {source}: callbacks: {exc}") from exc
+        for operation_id, rule in loaded.items():
             out[(api.name, operation_id)] = rule
     return out
 

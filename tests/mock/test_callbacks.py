@@ -35,6 +35,7 @@ from mock_server.egress import (
     check_target,
 )
 from mock_server.egress import Job as EgressJob
+from mock_server.profile import parse_callbacks
 from mock_server.runtime import build_runtime
 from tests.conftest import ROOT, Mock
 from tests.mock.test_zipteams import HEADERS, URL, item
@@ -558,14 +559,16 @@ def test_the_same_machinery_builds_a_delivery_status_event() -> None:
             "fail_when": {"at": "/to", "equals": "+15005550001"},
         }
     }
-    rule = load_rules(doc, section)["sendMessage"]
+    rule = load_rules(doc, parse_callbacks(section))["sendMessage"]
     assert rule.method == "POST"
     resource = {"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "to": "+15005550001"}
     body = rule.build(resource, rule.outcome(resource), START)
     assert body["status"] == "failed" and body["campaign_id"] is None
     assert spec_errors(doc, "sendMessage", "deliveryStatus", body) == []
     with pytest.raises(LookupError):
-        load_rules(doc, {"sendMessage": {**section["sendMessage"], "callback": "nope"}})
+        load_rules(
+            doc, parse_callbacks({"sendMessage": {**section["sendMessage"], "callback": "nope"}})
+        )
 
 
 def test_thread_scheduler_runs_due_jobs_in_order_and_stops() -> None:
