@@ -20,10 +20,11 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 
 from . import behaviours, context, errors, profilecheck
+from .api import Api
 from .connexion_once import OnceDecoratedAsyncApp
 from .frontdoor import FrontDoor
 from .gate import Gate
-from .runtime import Api, Runtime
+from .runtime import Runtime
 from .validation import validator_map
 
 

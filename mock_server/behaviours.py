@@ -15,9 +15,10 @@ from typing import Any
 
 from jsonpointer import JsonPointer, resolve_pointer
 
+from .api import Api
 from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
-from .runtime import Api, Runtime
+from .runtime import Runtime
 from .specindex import Operation
 from .validation import csv_rows
 from .wire import utc_stamp
@@ -79,6 +80,12 @@ def run(call: Call) -> Result:
     return ACTIONS[name](call)
 
 
+def _announce(call: Call, items: list[Any]) -> None:
+    """Hand items accepted for the first time to the runtime's ``ingested`` listeners."""
+    for listener in call.runtime.ingested:
+        listener(call.api.name, call.operation.operation_id, call.principal.credential, items)
+
+
 @action("ingest", required=("collection", "items", "key"))
 def ingest(call: Call) -> Result:
     """Accept items idempotently by key; hand the new ones to the ``ingested`` listeners.
@@ -92,8 +99,7 @@ def ingest(call: Call) -> Result:
         key = str(pointer_get(item, call.spec["key"]))
         if call.runtime.store.add(_ns(call), call.spec["collection"], key, item):
             fresh.append(item)
-    for listener in call.runtime.extras.get("ingested", []):
-        listener(call, fresh)
+    _announce(call, fresh)
     return success(call.operation)
 
 
@@ -232,8 +238,7 @@ def create(call: Call) -> Result:
         if not isinstance(value, str | int | float | bool | dict | list | type(None)):
             resource[key] = None if key not in (example or {}) else example[key]
     call.runtime.store.put(_ns(call), call.spec["collection"], str(new_id), resource)
-    for listener in call.runtime.extras.get("ingested", []):
-        listener(call, [resource])
+    _announce(call, [resource])
     return _overlay(example, resource), status
 
 

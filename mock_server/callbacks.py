@@ -14,9 +14,11 @@ What to send is data in the profile, under ``callbacks.<operationId>``::
 Values: those of the outcome, plus ``$now`` (the processing time, UTC ``YYYY-MM-DDThh:mm:ssZ``).
 The body is built once, at the first attempt; retries resend it unchanged.
 
-The state actions call listeners in ``runtime.extras["ingested"]`` with ``(call, items)``; only
-items accepted for the first time arrive, so each item is called back once. Nothing here names a
-partner.
+The state actions call the runtime's ``ingested`` listeners with plain arguments ``(api,
+operation, credential, items)``; only items accepted for the first time arrive, so each item is
+called back once. This module knows nothing of the runtime: the composition root
+(``runtime.build_runtime``) builds :class:`Callbacks` and wires its listener and reset hook in.
+Nothing here names a partner.
 """
 
 from __future__ import annotations
@@ -24,20 +26,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jsonpointer import resolve_pointer
 
+from .api import Api
+from .config import Config
 from .egress import AllowList, Delivery, Dispatcher, HttpxSender, Scheduler, ThreadScheduler
 from .profile import CallbackEntry, ProfileError
 from .specindex import METHODS, resolve
 from .wire import utc_stamp
 
-if TYPE_CHECKING:
-    from .behaviours import Call
-    from .runtime import Api, Runtime
-
-EXTRA = "callbacks"  # runtime.extras key of the installed :class:`Callbacks`
 SUCCESS, FAILURE = "success", "failure"
 _ABSENT = object()
 
@@ -159,9 +158,9 @@ class Callbacks:
         self.dispatcher = dispatcher
         self._close = close
 
-    def on_accepted(self, call: Call, items: list[Any]) -> None:
+    def on_accepted(self, api: str, operation: str, credential: str, items: list[Any]) -> None:
         """The ``ingested`` listener: schedule one callback per item that names a URL."""
-        rule = self.rules.get((call.api.name, call.operation.operation_id))
+        rule = self.rules.get((api, operation))
         if rule is None:
             return
         for item in items:
@@ -171,14 +170,14 @@ class Callbacks:
             outcome = rule.outcome(item)
             self.dispatcher.submit(
                 Delivery(
-                    api=call.api.name,
+                    api=api,
                     operation=rule.operation,
                     callback=rule.callback,
                     method=rule.method,
                     url=url,
                     outcome=outcome,
                     render=functools.partial(rule.build, item, outcome),
-                    credential=call.principal.credential,
+                    credential=credential,
                 )
             )
 
@@ -220,12 +219,16 @@ def rules_of(apis: list[Api]) -> dict[tuple[str, str], Rule]:
     return out
 
 
-def install(runtime: Runtime, scheduler: Scheduler | None = None) -> Callbacks:
-    """Attach callbacks to ``runtime``: the ``ingested`` listener, the reset hook, the journal.
+def build(
+    config: Config,
+    apis: list[Api],
+    clock: Callable[[], float],
+    scheduler: Scheduler | None = None,
+) -> Callbacks:
+    """The callbacks of ``apis``: rules, dispatcher, sender (the caller wires the listener).
 
     ``scheduler`` defaults to a :class:`ThreadScheduler`; tests pass one they drive.
     """
-    config = runtime.config
     sender = HttpxSender(config.callback_timeout, config.callback_ca_file)
     dispatcher = Dispatcher(
         allow=AllowList.parse(config.callback_allow),
@@ -234,24 +237,19 @@ def install(runtime: Runtime, scheduler: Scheduler | None = None) -> Callbacks:
         retries=config.callback_retries,
         scheduler=scheduler or ThreadScheduler(config.callback_workers, config.callback_queue_size),
         send=sender,
-        clock=runtime.clock,
+        clock=clock,
         journal_size=config.callback_journal_size,
         journal_body_bytes=config.journal_body_bytes,
     )
-    callbacks = Callbacks(rules_of(runtime.apis), dispatcher, sender.close)
-    runtime.extras[EXTRA] = callbacks
-    runtime.extras.setdefault("ingested", []).append(callbacks.on_accepted)
-    runtime.extras.setdefault("reset", []).append(callbacks.reset)
-    return callbacks
+    return Callbacks(rules_of(apis), dispatcher, sender.close)
 
 
 def journal_route(
-    runtime: Runtime,
+    installed: Callbacks | None,
     query: Mapping[str, str],
     sees: Callable[[Mapping[str, Any]], bool] = lambda e: True,
 ) -> tuple[int, Any]:
     """The admin route's handler; 404 when callbacks are not installed."""
-    callbacks = runtime.extras.get(EXTRA)
-    if not isinstance(callbacks, Callbacks):
+    if installed is None:
         return 404, {"message": "callbacks are not enabled"}
-    return callbacks.journal(query, sees)
+    return installed.journal(query, sees)

@@ -16,8 +16,8 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
+from mock_server.api import Api
 from mock_server.profile import Situation
-from mock_server.runtime import Api
 from mock_server.specindex import METHODS, resolve
 
 PARTITION_VALUE = "conformance-kit"

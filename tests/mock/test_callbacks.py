@@ -23,7 +23,6 @@ import trustme
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from mock_server import callbacks
 from mock_server.callbacks import callback_schema, load_rules, render_body, utc_stamp
 from mock_server.config import Config, from_sources
 from mock_server.egress import (
@@ -459,7 +458,8 @@ def test_real_background_delivery_under_both_app_kinds(
             time.sleep(0.01)
         assert [e["state"] for e in entries] == ["delivered", "retrying"]
     finally:
-        runtime.extras[callbacks.EXTRA].stop()
+        assert runtime.callbacks is not None
+        runtime.callbacks.stop()
 
 
 # --- pure pieces ----------------------------------------------------------------------------
