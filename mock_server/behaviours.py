@@ -20,6 +20,7 @@ from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
 from .runtime import Runtime
 from .specindex import Operation
+from .template import fill_text
 from .validation import csv_rows
 from .wire import utc_stamp
 
@@ -170,8 +171,8 @@ def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
             out[pointer] = rule["value"]
         elif "count_of" in rule and isinstance(body.get(rule["count_of"]), list):
             count = len(body[rule["count_of"]])
-            # ``text``: the count worded, e.g. "Processing {count:,} messages" (str.format)
-            out[pointer] = rule["text"].format(count=count) if "text" in rule else count
+            # ``text``: the count worded, e.g. "Processing {count:,} messages" (template.py)
+            out[pointer] = fill_text(rule["text"], {"count": count}) if "text" in rule else count
         elif "rows_of" in rule and rule["rows_of"] in body:
             csv_rule = call.operation.upload_rules.get(rule["rows_of"], {})
             out[pointer] = len(csv_rows(_read_upload(body[rule["rows_of"]]), csv_rule) or [])

@@ -5,13 +5,14 @@ What to send is data in the profile, under ``callbacks.<operationId>``::
 
     callback: <name>      # the operation's `callbacks` entry in the spec (method, body schema)
     url: <pointer>        # JSON pointer into the accepted item; no URL there, no callback
-    body: <template>      # "/pointer" copies from the item, "$name" is a value (below);
-                          # a trailing "?" drops the key when the value is absent or empty
+    body: <template>      # "{/pointer}" copies from the item, "{name}" is a value (below);
+                          # "{name?}" drops the key when the value is absent or empty
+                          # (one syntax with the error envelope: template.py)
     success: {<name>: <value>, ...}   # values of a successful processing
     failure: {<name>: <value>, ...}   # values of a failed one
     fail_when: {at: <pointer>, equals: <value>}   # failure on demand, per item
 
-Values: those of the outcome, plus ``$now`` (the processing time, UTC ``YYYY-MM-DDThh:mm:ssZ``).
+Values: those of the outcome, plus ``{now}`` (the processing time, UTC ``YYYY-MM-DDThh:mm:ssZ``).
 The body is built once, at the first attempt; retries resend it unchanged.
 
 The state actions call the runtime's ``ingested`` listeners with plain arguments ``(api,
@@ -35,6 +36,7 @@ from .config import Config
 from .egress import AllowList, Delivery, Dispatcher, HttpxSender, Scheduler, ThreadScheduler
 from .profile import CallbackEntry, ProfileError
 from .specindex import METHODS, resolve
+from .template import fill
 from .wire import utc_stamp
 
 SUCCESS, FAILURE = "success", "failure"
@@ -47,26 +49,6 @@ _ABSENT = object()
 def pointer(document: Any, path: str) -> Any:
     """RFC 6901 lookup; ``_ABSENT`` when the path does not exist."""
     return resolve_pointer(document, path, _ABSENT)
-
-
-def render_body(template: Any, item: Any, values: Mapping[str, Any]) -> Any:
-    """Fill ``template`` from ``item`` (``/pointer``) and ``values`` (``$name``)."""
-    if isinstance(template, Mapping):
-        out: dict[str, Any] = {}
-        for key, sub in template.items():
-            value = render_body(sub, item, values)
-            optional = isinstance(sub, str) and sub[:1] in "/$" and sub.endswith("?")
-            if optional and value in (None, "", [], {}):
-                continue
-            out[key] = value
-        return out
-    if isinstance(template, list):
-        return [render_body(sub, item, values) for sub in template]
-    if isinstance(template, str) and template[:1] in "/$":
-        name = template[:-1] if template.endswith("?") else template
-        value = pointer(item, name) if name.startswith("/") else values.get(name[1:], _ABSENT)
-        return None if value is _ABSENT else value
-    return template
 
 
 @dataclass(frozen=True)
@@ -95,7 +77,7 @@ class Rule:
         return {**chosen, "now": utc_stamp(epoch)}
 
     def build(self, item: Any, outcome: str, epoch: float) -> Any:
-        return render_body(self.body, item, self.values(outcome, epoch))
+        return fill(self.body, self.values(outcome, epoch), item)
 
 
 def declared_callback(doc: Mapping[str, Any], operation_id: str, name: str) -> tuple[str, Any]:

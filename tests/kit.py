@@ -37,7 +37,7 @@ class Sample:
 
 
 def _message_path(template: Any, trail: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    if template == "$message":
+    if template == "{message}":
         return trail
     if isinstance(template, Mapping):
         for key, value in template.items():
@@ -145,8 +145,8 @@ class Kit:
 
     # --- answers ---------------------------------------------------------------------------
     def message(self, body: Any) -> Any:
-        """The message in an error body, where the profile's template puts ``$message``."""
-        assert self._message is not None, f"{self.name}: error template has no $message"
+        """The message in an error body, where the profile's template puts ``{message}``."""
+        assert self._message is not None, f"{self.name}: error template has no {{message}}"
         for key in self._message:
             body = body[key]
         return body

@@ -23,7 +23,7 @@ import trustme
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from mock_server.callbacks import callback_schema, load_rules, render_body, utc_stamp
+from mock_server.callbacks import callback_schema, load_rules, utc_stamp
 from mock_server.config import Config, from_sources
 from mock_server.egress import (
     AllowList,
@@ -36,6 +36,7 @@ from mock_server.egress import (
 from mock_server.egress import Job as EgressJob
 from mock_server.profile import parse_callbacks
 from mock_server.runtime import build_runtime
+from mock_server.template import fill, fill_text
 from tests.conftest import ROOT, Mock
 from tests.mock.test_zipteams import HEADERS, URL, item
 
@@ -521,23 +522,29 @@ def test_allow_list_names_and_networks() -> None:
         check_target("https://localhost/cb", allow, resolver_of({"localhost": ["127.0.0.1"]}))
 
 
-def test_render_body_pointers_values_and_optional_keys() -> None:
+def test_template_pointers_values_and_optional_keys() -> None:
     template = {
-        "id": "/a/b",
-        "s": "$status",
-        "m": "/meta?",
-        "e": "$error?",
+        "id": "{/a/b}",
+        "s": "{status}",
+        "m": "{/meta?}",
+        "e": "{error?}",
         "lit": "x",
-        "l": ["/a"],
+        "l": ["{/a}"],
+        "esc": "{/x~1y}",
+        "gone": "{/absent?}",
+        "text": "{status} at {n:,}, {unknown} kept",
     }
-    item = {"a": {"b": 7}, "meta": {}}
-    assert render_body(template, item, {"status": "ok"}) == {
+    item = {"a": {"b": 7}, "meta": {}, "x/y": True}
+    assert fill(template, {"status": "ok", "n": 1500}, item) == {
         "id": 7,
         "s": "ok",
         "lit": "x",
         "l": [{"b": 7}],
+        "esc": True,
+        "text": "ok at 1,500, {unknown} kept",
     }
-    assert render_body({"k": "/missing"}, item, {}) == {"k": None}
+    assert fill({"k": "{/missing}", "v": "{nothing}"}, {}, item) == {"k": None, "v": None}
+    assert fill_text("{count:,} of {total}", {"count": 12000}) == "12,000 of {total}"
 
 
 def test_the_same_machinery_builds_a_delivery_status_event() -> None:
@@ -548,11 +555,11 @@ def test_the_same_machinery_builds_a_delivery_status_event() -> None:
             "callback": "deliveryStatus",
             "url": "/callback_url",
             "body": {
-                "message_id": "/id",
-                "campaign_id": "/campaign_id",
-                "status": "$status",
-                "error_code": "$error_code",
-                "timestamp": "$now",
+                "message_id": "{/id}",
+                "campaign_id": "{/campaign_id}",
+                "status": "{status}",
+                "error_code": "{error_code}",
+                "timestamp": "{now}",
             },
             "success": {"status": "delivered", "error_code": None},
             "failure": {"status": "failed", "error_code": "DESTINATION_UNREACHABLE"},
