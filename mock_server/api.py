@@ -16,7 +16,7 @@ from .specindex import Operation
 @dataclass
 class Api:
     profile: Profile
-    doc: dict[str, Any]
+    spec: dict[str, Any]  # the OpenAPI document
     operations: Mapping[str, Operation]
     base_path: str  # where this API is mounted ("" at the root)
     credentials: list[dict[str, Any]]
@@ -30,7 +30,7 @@ class Api:
 
     @property
     def schemes(self) -> Mapping[str, Mapping[str, Any]]:
-        return self.doc.get("components", {}).get("securitySchemes", {})  # type: ignore[no-any-return]
+        return self.spec.get("components", {}).get("securitySchemes", {})  # type: ignore[no-any-return]
 
     def allowed_methods(self, path: str) -> tuple[str, ...]:
         """The methods the spec documents on ``path`` (relative to the API's base path)."""

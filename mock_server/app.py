@@ -30,11 +30,11 @@ from .validation import validator_map
 
 def _handler(runtime: Runtime, api: Api, operation_id: str, kind: str) -> Callable[..., Any]:
     operation = api.operations[operation_id]
-    spec = api.profile.state.get(operation_id, {})
+    state_entry = api.profile.state.get(operation_id, {})
 
     def handle(**params: Any) -> behaviours.Result:
         ctx = connexion.context.context[context.KEY]
-        call = behaviours.Call(runtime, api, operation, ctx.principal, params, spec)
+        call = behaviours.Call(runtime, api, operation, ctx.principal, params, state_entry)
         return behaviours.run(call)
 
     if kind == "flask":
@@ -75,7 +75,7 @@ def build_app(runtime: Runtime) -> FrontDoor:
     for api in runtime.apis:
         profilecheck.require(api.profile, api.operations, behaviours.PARAMETERS)
         app.add_api(
-            api.doc,
+            api.spec,
             base_path=api.base_path,
             resolver=_Resolver(runtime, api, kind),
             name=api.name,

@@ -34,7 +34,7 @@ class Call:
     operation: Operation
     principal: Principal
     params: Mapping[str, Any]  # connexion's arguments: path/query params, `body`, form fields
-    spec: Mapping[str, Any]  # the profile's state entry for this operation
+    state_entry: Mapping[str, Any]  # the profile's `state.<operationId>`: action + parameters
 
 
 Result = tuple[Any, int]
@@ -75,7 +75,7 @@ def success(operation: Operation) -> Result:
 
 
 def run(call: Call) -> Result:
-    name = call.spec.get("action")
+    name = call.state_entry.get("action")
     if name is None:
         return success(call.operation)
     return ACTIONS[name](call)
@@ -94,11 +94,11 @@ def ingest(call: Call) -> Result:
     Parameters: ``collection``, ``items`` (pointer to the list in the body), ``key`` (pointer
     within an item).
     """
-    items = pointer_get(call.params.get("body"), call.spec["items"]) or []
+    items = pointer_get(call.params.get("body"), call.state_entry["items"]) or []
     fresh = []
     for item in items:
-        key = str(pointer_get(item, call.spec["key"]))
-        if call.runtime.store.add(_ns(call), call.spec["collection"], key, item):
+        key = str(pointer_get(item, call.state_entry["key"]))
+        if call.runtime.store.add(_ns(call), call.state_entry["collection"], key, item):
             fresh.append(item)
     _announce(call, fresh)
     return success(call.operation)
@@ -128,7 +128,7 @@ def _credential(call: Call) -> Mapping[str, Any]:
 
 def _check_owner(call: Call) -> None:
     """``owner: {param, credential}``: the path parameter must name the caller's own resource."""
-    owner = call.spec.get("owner")
+    owner = call.state_entry.get("owner")
     if owner is None:
         return
     wanted = _credential(call).get(owner["credential"])
@@ -138,10 +138,10 @@ def _check_owner(call: Call) -> None:
 
 def _check_known(call: Call, body: Mapping[str, Any]) -> None:
     """``known: {field: [values]}``: references to things the sandbox has (else not_found)."""
-    for field, values in call.spec.get("known", {}).items():
+    for field, values in call.state_entry.get("known", {}).items():
         if field in body and str(body[field]) not in {str(v) for v in values}:
             raise Rejection(
-                call.spec.get("unknown_situation", "not_found"),
+                call.state_entry.get("unknown_situation", "not_found"),
                 problems=[
                     Problem(
                         "body", (field,), "known", f"no {field} {body[field]}", {"field": field}
@@ -166,7 +166,7 @@ def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
     field}`` (the length of an array; with ``text``, that count formatted into it), ``{value: v}``
     (a constant)."""
     out: dict[str, Any] = {}
-    for pointer, rule in call.spec.get("derive", {}).items():
+    for pointer, rule in call.state_entry.get("derive", {}).items():
         if "value" in rule:
             out[pointer] = rule["value"]
         elif "count_of" in rule and isinstance(body.get(rule["count_of"]), list):
@@ -216,10 +216,10 @@ def create(call: Call) -> Result:
     """
     fields = _request_fields(call)
     _check_known(call, fields)
-    if "debit" in call.spec:
-        debit(call, call.spec["debit"])
+    if "debit" in call.state_entry:
+        debit(call, call.state_entry["debit"])
     example, status = success(call.operation)
-    id_fields = call.spec.get("id", ["id"])
+    id_fields = call.state_entry.get("id", ["id"])
     id_fields = [id_fields] if isinstance(id_fields, str) else id_fields
     resource: dict[str, Any] = {
         **(example if isinstance(example, dict) else {}),
@@ -231,14 +231,14 @@ def create(call: Call) -> Result:
         new_id = _next_integer(call)
     for field in id_fields:
         resource[field] = new_id
-    for field in call.spec.get("timestamps", ["created_at"]):
+    for field in call.state_entry.get("timestamps", ["created_at"]):
         resource[field] = _now(call)
     for pointer, value in _derived(call, fields).items():
         _set_pointer(resource, pointer, value)
     for key, value in list(resource.items()):
         if not isinstance(value, str | int | float | bool | dict | list | type(None)):
             resource[key] = None if key not in (example or {}) else example[key]
-    call.runtime.store.put(_ns(call), call.spec["collection"], str(new_id), resource)
+    call.runtime.store.put(_ns(call), call.state_entry["collection"], str(new_id), resource)
     _announce(call, [resource])
     return _overlay(example, resource), status
 
@@ -249,7 +249,7 @@ def _next_integer(call: Call) -> int:
     taken = call.runtime.store.update(
         _ns(call),
         "ids",
-        call.spec["collection"],
+        call.state_entry["collection"],
         lambda c: {"value": (c or {}).get("value", 0) + 1},
     )
     return int(taken["value"])
@@ -264,10 +264,10 @@ def get(call: Call) -> Result:
     (answered from its seed, see :func:`_seed`)."""
     _check_owner(call)
     example, status = success(call.operation)
-    key = str(call.params.get(call.spec["param"]))
-    resource = call.runtime.store.get(_ns(call), call.spec["collection"], key)
+    key = str(call.params.get(call.state_entry["param"]))
+    resource = call.runtime.store.get(_ns(call), call.state_entry["collection"], key)
     if resource is None:
-        if not call.spec.get("singleton"):
+        if not call.state_entry.get("singleton"):
             raise Rejection("not_found")
         resource = _seed(call, key)
     return _overlay(example, resource), status
@@ -279,8 +279,8 @@ def update(call: Call) -> Result:
     Parameters: ``collection``, ``param``, optional ``owner``, ``seed``, ``id_field``."""
     _check_owner(call)
     example, status = success(call.operation)
-    key = str(call.params.get(call.spec["param"]))
-    namespace, collection = _ns(call), call.spec["collection"]
+    key = str(call.params.get(call.state_entry["param"]))
+    namespace, collection = _ns(call), call.state_entry["collection"]
     fields = _request_fields(call)
     updated = call.runtime.store.update(
         namespace, collection, key, lambda current: {**(current or _seed(call, key)), **fields}
@@ -296,10 +296,10 @@ def replace(call: Call) -> Result:
     ``timestamps`` (fields set to now, e.g. ``updated_at``; default none)."""
     _check_owner(call)
     example, status = success(call.operation)
-    key = str(call.params.get(call.spec["param"]))
+    key = str(call.params.get(call.state_entry["param"]))
     fields = _request_fields(call)
     _check_known(call, fields)
-    stamps = {field: _now(call) for field in call.spec.get("timestamps", [])}
+    stamps = {field: _now(call) for field in call.state_entry.get("timestamps", [])}
 
     def swap(current: dict[str, Any] | None) -> dict[str, Any]:
         if current is None:
@@ -307,7 +307,7 @@ def replace(call: Call) -> Result:
         kept = {k: v for k, v in current.items() if k not in call.operation.request_defaults}
         return {**kept, **call.operation.request_defaults, **fields, **stamps}
 
-    replaced = call.runtime.store.update(_ns(call), call.spec["collection"], key, swap)
+    replaced = call.runtime.store.update(_ns(call), call.state_entry["collection"], key, swap)
     return _overlay(example, replaced), status
 
 
@@ -316,8 +316,8 @@ def delete(call: Call) -> Result:
     """Remove a stored resource (not_found if absent); answers the success response, a bodiless
     204 when that is what the spec documents."""
     _check_owner(call)
-    key = str(call.params.get(call.spec["param"]))
-    if not call.runtime.store.delete(_ns(call), call.spec["collection"], key):
+    key = str(call.params.get(call.state_entry["param"]))
+    if not call.runtime.store.delete(_ns(call), call.state_entry["collection"], key):
         raise Rejection("not_found")
     return success(call.operation)
 
@@ -325,11 +325,11 @@ def delete(call: Call) -> Result:
 def _seed(call: Call, key: str) -> dict[str, Any]:
     """A resource before any write: the success example of ``seed`` (an operationId; default
     this operation), with ``id_field`` set to the key it is stored under."""
-    operation = call.api.operations.get(call.spec.get("seed", ""), call.operation)
+    operation = call.api.operations.get(call.state_entry.get("seed", ""), call.operation)
     example, _ = success(operation)
     seeded = dict(example) if isinstance(example, dict) else {}
-    if "id_field" in call.spec:
-        seeded[call.spec["id_field"]] = key
+    if "id_field" in call.state_entry:
+        seeded[call.state_entry["id_field"]] = key
     return seeded
 
 
@@ -347,24 +347,24 @@ def list_resources(call: Call) -> Result:
     (query param names or fixed values); ``envelope`` ({items, page, size, total, pages}: the
     response's field names)."""
     example, status = success(call.operation)
-    spec = call.spec
-    items = call.runtime.store.items(_ns(call), spec["collection"])
-    for param, field in spec.get("filters", {}).items():
+    entry = call.state_entry
+    items = call.runtime.store.items(_ns(call), entry["collection"])
+    for param, field in entry.get("filters", {}).items():
         wanted = call.params.get(param)
         if wanted is not None:
             items = [i for i in items if str(i.get(field)) == str(wanted)]
-    order_by = call.params.get(spec.get("order_by_param", ""), spec.get("order_by", "created_at"))
-    descending = call.params.get(spec.get("order_param", ""), spec.get("order", "desc")) == "desc"
+    order_by = call.params.get(entry.get("order_by_param", ""), entry.get("order_by", "created_at"))
+    descending = call.params.get(entry.get("order_param", ""), entry.get("order", "desc")) == "desc"
     indexed = list(enumerate(items))  # insertion order breaks ties, newest last
     indexed.sort(key=lambda pair: (str(pair[1].get(order_by, "")), pair[0]), reverse=descending)
     items = [item for _, item in indexed]
-    page = int(call.params.get(spec.get("page", ""), 1))
-    size = int(call.params.get(spec.get("size", ""), spec.get("default_size", 20)))
-    if "envelope" not in spec:  # a bare JSON array: every item, or a page if the spec pages
+    page = int(call.params.get(entry.get("page", ""), 1))
+    size = int(call.params.get(entry.get("size", ""), entry.get("default_size", 20)))
+    if "envelope" not in entry:  # a bare JSON array: every item, or a page if it pages
         template = (example if isinstance(example, list) and example else [{}])[0]
-        shown = items[(page - 1) * size : page * size] if "page" in spec else items
+        shown = items[(page - 1) * size : page * size] if "page" in entry else items
         return [_overlay(template, i) for i in shown], status
-    names = spec["envelope"]
+    names = entry["envelope"]
     total = len(items)
     body = dict(example)
     template = (example.get(names["items"]) or [{}])[0]
@@ -386,43 +386,50 @@ def login(call: Call) -> Result:
     for credential in call.api.credentials:
         checks = [
             hmac.compare_digest(str(body.get(f, "")).encode(), str(credential.get(c, "")).encode())
-            for f, c in call.spec["match"].items()
+            for f, c in call.state_entry["match"].items()
         ]
-        if all(checks) and all(credential.get(c) for c in call.spec["match"].values()):
+        if all(checks) and all(credential.get(c) for c in call.state_entry["match"].values()):
             found = credential
     if found is None:
-        raise Rejection(call.spec.get("refused", "invalid_credential"))
+        raise Rejection(call.state_entry.get("refused", "invalid_credential"))
     example, status = success(call.operation)
     ttl = call.runtime.config.jwt_ttl
     token = issue_jwt(str(found["name"]), call.runtime.config.jwt_secret, call.runtime.clock(), ttl)
-    return {**example, call.spec["token"]: token, call.spec["expires_in"]: ttl}, status
+    return {
+        **example,
+        call.state_entry["token"]: token,
+        call.state_entry["expires_in"]: ttl,
+    }, status
 
 
-def _balance(call: Call, spec: Mapping[str, Any], stored: Mapping[str, Any] | None) -> float:
+def _balance(call: Call, entry: Mapping[str, Any], stored: Mapping[str, Any] | None) -> float:
     if stored is not None:
         return float(stored["value"])
-    return float(_credential(call).get(spec.get("initial_from", spec["ledger"]), 0))
+    return float(_credential(call).get(entry.get("initial_from", entry["ledger"]), 0))
 
 
-def debit(call: Call, spec: Mapping[str, Any]) -> None:
+def debit(call: Call, entry: Mapping[str, Any]) -> None:
     """Take ``amount`` from the caller's ledger, or refuse with ``refused`` (the situation) when
     the balance is below ``amount`` or ``minimum``. The ledger starts at the credential's
     ``initial_from`` field. Check and debit are one store step, so concurrent calls cannot
     both spend the same balance."""
-    amount = float(spec.get("amount", 0))
+    amount = float(entry.get("amount", 0))
 
     def take(current: dict[str, Any] | None) -> dict[str, Any]:
-        balance = _balance(call, spec, current)
-        if balance < max(amount, float(spec.get("minimum", 0))):
-            raise Rejection(spec["refused"], params={"balance": f"{balance:.2f}"})
+        balance = _balance(call, entry, current)
+        if balance < max(amount, float(entry.get("minimum", 0))):
+            raise Rejection(entry["refused"], params={"balance": f"{balance:.2f}"})
         return {"value": balance - amount}
 
-    call.runtime.store.update(_ns(call), "ledger", spec["ledger"], take)
+    call.runtime.store.update(_ns(call), "ledger", entry["ledger"], take)
 
 
 @action("balance", required=("ledger", "field"), optional=("initial_from",))
 def balance(call: Call) -> Result:
     """The caller's ledger in the success example's ``field``."""
     example, status = success(call.operation)
-    stored = call.runtime.store.get(_ns(call), "ledger", call.spec["ledger"])
-    return {**example, call.spec["field"]: round(_balance(call, call.spec, stored), 2)}, status
+    stored = call.runtime.store.get(_ns(call), "ledger", call.state_entry["ledger"])
+    return {
+        **example,
+        call.state_entry["field"]: round(_balance(call, call.state_entry, stored), 2),
+    }, status

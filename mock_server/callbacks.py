@@ -52,7 +52,7 @@ def pointer(document: Any, path: str) -> Any:
 
 
 @dataclass(frozen=True)
-class Rule:
+class CallbackRule:
     """One profile ``callbacks`` entry, checked against the spec."""
 
     operation: str
@@ -105,13 +105,15 @@ def callback_schema(doc: Mapping[str, Any], operation_id: str, name: str) -> Any
     return content.get("application/json", next(iter(content.values())))["schema"]
 
 
-def load_rules(doc: Mapping[str, Any], entries: Mapping[str, CallbackEntry]) -> dict[str, Rule]:
+def load_rules(
+    doc: Mapping[str, Any], entries: Mapping[str, CallbackEntry]
+) -> dict[str, CallbackRule]:
     """A profile's parsed ``callbacks`` entries checked against the spec, by operationId;
     LookupError if the spec does not declare the callback."""
     rules = {}
     for operation_id, entry in entries.items():
         method, _ = declared_callback(doc, operation_id, entry.callback)
-        rules[operation_id] = Rule(
+        rules[operation_id] = CallbackRule(
             operation=operation_id,
             callback=entry.callback,
             method=method,
@@ -132,7 +134,7 @@ class Callbacks:
 
     def __init__(
         self,
-        rules: Mapping[tuple[str, str], Rule],
+        rules: Mapping[tuple[str, str], CallbackRule],
         dispatcher: Dispatcher,
         close: Callable[[], None] = lambda: None,
     ) -> None:
@@ -188,11 +190,11 @@ class Callbacks:
         self._close()
 
 
-def rules_of(apis: list[Api]) -> dict[tuple[str, str], Rule]:
+def rules_of(apis: list[Api]) -> dict[tuple[str, str], CallbackRule]:
     out = {}
     for api in apis:
         try:
-            loaded = load_rules(api.doc, api.profile.callbacks)
+            loaded = load_rules(api.spec, api.profile.callbacks)
         except LookupError as exc:  # a profile mistake: stop at start-up, naming the file
             source = api.profile.source or api.name
             raise ProfileError(f"profile {source}: callbacks: {exc}") from exc

@@ -109,7 +109,7 @@ class AllowList:
 
 
 @dataclass(frozen=True)
-class Target:
+class PinnedUrl:
     url: str
     host: str  # as written in the URL: the TLS server name and the Host header
     port: int
@@ -121,7 +121,7 @@ def system_resolver(host: str, port: int) -> Sequence[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def check_target(url: str, allow: AllowList, resolver: Resolver = system_resolver) -> Target:
+def check_target(url: str, allow: AllowList, resolver: Resolver = system_resolver) -> PinnedUrl:
     """The pinned target for ``url``; :class:`Refused` unless https to an allowed host,
     :class:`DeliveryError` when the host name does not resolve."""
     parts = urlsplit(url)
@@ -149,7 +149,7 @@ def check_target(url: str, allow: AllowList, resolver: Resolver = system_resolve
             f"host {host} ({', '.join(denied)}) is not allowed for callbacks; "
             "allow it with --callback-allow"
         )
-    return Target(url, host, port, tuple(addresses))
+    return PinnedUrl(url, host, port, tuple(addresses))
 
 
 def backoff(retry: int, base: float) -> float:
@@ -238,7 +238,7 @@ class ThreadScheduler:
 
 # --- how: the HTTP sender --------------------------------------------------------------------
 
-Send = Callable[[Target, str, Any], int]
+Send = Callable[[PinnedUrl, str, Any], int]
 
 
 class HttpxSender:
@@ -258,7 +258,7 @@ class HttpxSender:
             headers={"user-agent": "partner-contracts-mock"},
         )
 
-    def __call__(self, target: Target, method: str, body: Any) -> int:
+    def __call__(self, target: PinnedUrl, method: str, body: Any) -> int:
         url = httpx.URL(target.url)
         payload = json.dumps(body).encode()
         headers = {"host": url.netloc.decode("ascii"), "content-type": "application/json"}

@@ -51,7 +51,7 @@ class Kit:
     def __init__(self, api: Api, credential: Mapping[str, Any] | None = None) -> None:
         self.api = api
         self.profile = api.profile
-        self.doc = api.doc
+        self.doc = api.spec
         self.credential = credential if credential is not None else api.credentials[0]
         self._message = _message_path(self.profile.error_template)
 
