@@ -2,10 +2,11 @@
 
 What lives here, under one key prefix (``mock`` by default):
 
-* the :class:`~mock_server.store.Store`: per (namespace, collection) a hash ``<p>:h:<collection>:
-  <namespace>`` of items (JSON) and a sorted set ``<p>:o:<collection>:<namespace>`` of their
-  insertion order. A namespace is ``json.dumps([api, credential, *partition])`` (auth.py), so
-  keys are namespaced per API, credential and tenant. Bounds as in memory: at most ``max_items``
+* the :class:`~mock_server.store.Store`: per (namespace, collection) a hash
+  ``<p>:h:<collection>:<namespace>`` of items (JSON) and a sorted set
+  ``<p>:o:<collection>:<namespace>`` of their insertion order. A namespace is
+  ``json.dumps([api, credential, *partition])`` (auth.py), so keys are namespaced per API,
+  credential and tenant. Bounds as in memory: at most ``max_items``
   per collection (oldest dropped), and instead of a namespace count a TTL (``idle_ttl``, renewed
   on every write), so an idle namespace expires rather than growing the data set forever;
 * the request journal and the callback journal: capped lists (``LTRIM``), newest first;
