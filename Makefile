@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/python -m mock_server.check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy mock_server speclint
+	$(BIN)/mypy mock_server speclint vendor_keywords
 
 # The Redis tests need a real redis-server (Debian's package); installed here when missing.
 redis-server:

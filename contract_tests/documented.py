@@ -18,6 +18,7 @@ from typing import Any
 from connexion.json_schema import resolve_refs
 
 from mock_server.specindex import resolve
+from vendor_keywords import INSTANCE_KEYWORDS
 
 from .targets import Target, scheme_values
 
@@ -73,7 +74,7 @@ def _rule_sites(schema: Any, value: Any, at: tuple[Any, ...] = ()) -> Any:
     """(keyword, rule, location) for each x-after / x-unique-by the example ``value`` reaches."""
     if not isinstance(schema, dict):
         return
-    for keyword in ("x-after", "x-unique-by"):
+    for keyword in sorted(INSTANCE_KEYWORDS):
         if keyword in schema:
             yield keyword, schema[keyword], at
     if isinstance(value, dict):

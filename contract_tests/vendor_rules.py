@@ -18,8 +18,9 @@ import schemathesis
 from connexion.json_schema import resolve_refs
 
 from mock_server.validation import compiled, csv_problems
+from vendor_keywords import INSTANCE_KEYWORDS, X_AFTER, X_CSV_ROWS, X_UNIQUE_BY
 
-VENDOR_KEYWORDS = {"x-after", "x-unique-by"}
+VENDOR_KEYWORDS = INSTANCE_KEYWORDS
 
 
 _RESOLVED: dict[int, tuple[Any, dict[str, Any]]] = {}
@@ -45,7 +46,7 @@ def repair_uploads(schema: dict[str, Any], body: dict[str, Any]) -> dict[str, An
     """Replace an uploaded CSV that breaks its ``x-csv-rows`` rule with the rule's example."""
     body = dict(body)
     for name, prop in schema.get("properties", {}).items():
-        rule = prop.get("x-csv-rows")
+        rule = prop.get(X_CSV_ROWS)
         value = body.get(name)
         if not rule or value is None:
             continue
@@ -66,13 +67,22 @@ def repair(schema: dict[str, Any], body: Any) -> Any:
             parent: Any = body
             for part in list(error.absolute_path)[:-1]:
                 parent = parent[part]
-            leaf = error.absolute_path[-1]
-            if error.validator == "x-after":
-                parent[leaf] = _later(parent.get(error.validator_value), parent[leaf])
-            else:
-                index = next(p for p in reversed(error.absolute_path) if isinstance(p, int))
-                parent[leaf] = f"{parent[leaf]}-{index}"
+            REPAIRS[str(error.validator)](error, parent, error.absolute_path[-1])
     return body
+
+
+def _repair_after(error: Any, parent: Any, leaf: Any) -> None:
+    parent[leaf] = _later(parent.get(error.validator_value), parent[leaf])
+
+
+def _repair_unique(error: Any, parent: Any, leaf: Any) -> None:
+    index = next(p for p in reversed(error.absolute_path) if isinstance(p, int))
+    parent[leaf] = f"{parent[leaf]}-{index}"
+
+
+# How a positive case is made to obey each instance keyword of the vendor_keywords table
+# (tests/test_vendor_keywords.py); uploads are repaired by repair_uploads.
+REPAIRS = {X_AFTER: _repair_after, X_UNIQUE_BY: _repair_unique}
 
 
 def _later(earlier: Any, current: Any) -> Any:

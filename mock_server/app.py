@@ -20,20 +20,21 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 
 from . import behaviours, context, errors, profilecheck
+from .api import Api
 from .connexion_once import OnceDecoratedAsyncApp
 from .frontdoor import FrontDoor
 from .gate import Gate
-from .runtime import Api, Runtime
+from .runtime import Runtime
 from .validation import validator_map
 
 
 def _handler(runtime: Runtime, api: Api, operation_id: str, kind: str) -> Callable[..., Any]:
     operation = api.operations[operation_id]
-    spec = api.profile.state.get(operation_id, {})
+    state_entry = api.profile.state.get(operation_id, {})
 
     def handle(**params: Any) -> behaviours.Result:
         ctx = connexion.context.context[context.KEY]
-        call = behaviours.Call(runtime, api, operation, ctx.principal, params, spec)
+        call = behaviours.Call(runtime, api, operation, ctx.principal, params, state_entry)
         return behaviours.run(call)
 
     if kind == "flask":
@@ -74,7 +75,7 @@ def build_app(runtime: Runtime) -> FrontDoor:
     for api in runtime.apis:
         profilecheck.require(api.profile, api.operations, behaviours.PARAMETERS)
         app.add_api(
-            api.doc,
+            api.spec,
             base_path=api.base_path,
             resolver=_Resolver(runtime, api, kind),
             name=api.name,

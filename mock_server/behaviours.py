@@ -15,10 +15,12 @@ from typing import Any
 
 from jsonpointer import JsonPointer, resolve_pointer
 
+from .api import Api
 from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
-from .runtime import Api, Runtime
+from .runtime import Runtime
 from .specindex import Operation
+from .template import fill_text
 from .validation import csv_rows
 from .wire import utc_stamp
 
@@ -32,7 +34,7 @@ class Call:
     operation: Operation
     principal: Principal
     params: Mapping[str, Any]  # connexion's arguments: path/query params, `body`, form fields
-    spec: Mapping[str, Any]  # the profile's state entry for this operation
+    state_entry: Mapping[str, Any]  # the profile's `state.<operationId>`: action + parameters
 
 
 Result = tuple[Any, int]
@@ -73,10 +75,16 @@ def success(operation: Operation) -> Result:
 
 
 def run(call: Call) -> Result:
-    name = call.spec.get("action")
+    name = call.state_entry.get("action")
     if name is None:
         return success(call.operation)
     return ACTIONS[name](call)
+
+
+def _announce(call: Call, items: list[Any]) -> None:
+    """Hand items accepted for the first time to the runtime's ``ingested`` listeners."""
+    for listener in call.runtime.ingested:
+        listener(call.api.name, call.operation.operation_id, call.principal.credential, items)
 
 
 @action("ingest", required=("collection", "items", "key"))
@@ -86,13 +94,12 @@ def ingest(call: Call) -> Result:
     Parameters: ``collection``, ``items`` (pointer to the list in the body), ``key`` (pointer
     within an item).
     """
-    items = pointer_get(call.params.get("body"), call.spec["items"]) or []
-    entries = [(str(pointer_get(item, call.spec["key"])), item) for item in items]
+    items = pointer_get(call.params.get("body"), call.state_entry["items"]) or []
+    entries = [(str(pointer_get(item, call.state_entry["key"])), item) for item in items]
     # one store step: the whole batch is accepted, or (over the store's budget) none of it
-    added = call.runtime.store.add_many(_ns(call), call.spec["collection"], entries)
+    added = call.runtime.store.add_many(_ns(call), call.state_entry["collection"], entries)
     fresh = [item for item, new in zip(items, added, strict=True) if new]
-    for listener in call.runtime.extras.get("ingested", []):
-        listener(call, fresh)
+    _announce(call, fresh)
     return success(call.operation)
 
 
@@ -120,7 +127,7 @@ def _credential(call: Call) -> Mapping[str, Any]:
 
 def _check_owner(call: Call) -> None:
     """``owner: {param, credential}``: the path parameter must name the caller's own resource."""
-    owner = call.spec.get("owner")
+    owner = call.state_entry.get("owner")
     if owner is None:
         return
     wanted = _credential(call).get(owner["credential"])
@@ -130,10 +137,10 @@ def _check_owner(call: Call) -> None:
 
 def _check_known(call: Call, body: Mapping[str, Any]) -> None:
     """``known: {field: [values]}``: references to things the sandbox has (else not_found)."""
-    for field, values in call.spec.get("known", {}).items():
+    for field, values in call.state_entry.get("known", {}).items():
         if field in body and str(body[field]) not in {str(v) for v in values}:
             raise Rejection(
-                call.spec.get("unknown_situation", "not_found"),
+                call.state_entry.get("unknown_situation", "not_found"),
                 problems=[
                     Problem(
                         "body", (field,), "known", f"no {field} {body[field]}", {"field": field}
@@ -158,13 +165,13 @@ def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
     field}`` (the length of an array; with ``text``, that count formatted into it), ``{value: v}``
     (a constant)."""
     out: dict[str, Any] = {}
-    for pointer, rule in call.spec.get("derive", {}).items():
+    for pointer, rule in call.state_entry.get("derive", {}).items():
         if "value" in rule:
             out[pointer] = rule["value"]
         elif "count_of" in rule and isinstance(body.get(rule["count_of"]), list):
             count = len(body[rule["count_of"]])
-            # ``text``: the count worded, e.g. "Processing {count:,} messages" (str.format)
-            out[pointer] = rule["text"].format(count=count) if "text" in rule else count
+            # ``text``: the count worded, e.g. "Processing {count:,} messages" (template.py)
+            out[pointer] = fill_text(rule["text"], {"count": count}) if "text" in rule else count
         elif "rows_of" in rule and rule["rows_of"] in body:
             csv_rule = call.operation.upload_rules.get(rule["rows_of"], {})
             out[pointer] = len(csv_rows(_read_upload(body[rule["rows_of"]]), csv_rule) or [])
@@ -209,7 +216,7 @@ def create(call: Call) -> Result:
     fields = _request_fields(call)
     _check_known(call, fields)
     example, status = success(call.operation)
-    id_fields = call.spec.get("id", ["id"])
+    id_fields = call.state_entry.get("id", ["id"])
     id_fields = [id_fields] if isinstance(id_fields, str) else id_fields
     resource: dict[str, Any] = {
         **(example if isinstance(example, dict) else {}),
@@ -221,25 +228,24 @@ def create(call: Call) -> Result:
         new_id = _next_integer(call)
     for field in id_fields:
         resource[field] = new_id
-    for field in call.spec.get("timestamps", ["created_at"]):
+    for field in call.state_entry.get("timestamps", ["created_at"]):
         resource[field] = _now(call)
     for pointer, value in _derived(call, fields).items():
         _set_pointer(resource, pointer, value)
     for key, value in list(resource.items()):
         if not isinstance(value, str | int | float | bool | dict | list | type(None)):
             resource[key] = None if key not in (example or {}) else example[key]
-    namespace, collection, key = _ns(call), call.spec["collection"], str(new_id)
+    namespace, collection, key = _ns(call), call.state_entry["collection"], str(new_id)
     call.runtime.store.put(namespace, collection, key, resource)
-    if "debit" in call.spec:
+    if "debit" in call.state_entry:
         # Stored before it is paid for, so that a write the store's budget refuses never spends
         # the balance; a resource the debit then refuses is taken back.
         try:
-            debit(call, call.spec["debit"])
+            debit(call, call.state_entry["debit"])
         except Exception:
             call.runtime.store.delete(namespace, collection, key)
             raise
-    for listener in call.runtime.extras.get("ingested", []):
-        listener(call, [resource])
+    _announce(call, [resource])
     return _overlay(example, resource), status
 
 
@@ -249,7 +255,7 @@ def _next_integer(call: Call) -> int:
     taken = call.runtime.store.update(
         _ns(call),
         "ids",
-        call.spec["collection"],
+        call.state_entry["collection"],
         lambda c: {"value": (c or {}).get("value", 0) + 1},
     )
     return int(taken["value"])
@@ -264,10 +270,10 @@ def get(call: Call) -> Result:
     (answered from its seed, see :func:`_seed`)."""
     _check_owner(call)
     example, status = success(call.operation)
-    key = str(call.params.get(call.spec["param"]))
-    resource = call.runtime.store.get(_ns(call), call.spec["collection"], key)
+    key = str(call.params.get(call.state_entry["param"]))
+    resource = call.runtime.store.get(_ns(call), call.state_entry["collection"], key)
     if resource is None:
-        if not call.spec.get("singleton"):
+        if not call.state_entry.get("singleton"):
             raise Rejection("not_found")
         resource = _seed(call, key)
     return _overlay(example, resource), status
@@ -279,8 +285,8 @@ def update(call: Call) -> Result:
     Parameters: ``collection``, ``param``, optional ``owner``, ``seed``, ``id_field``."""
     _check_owner(call)
     example, status = success(call.operation)
-    key = str(call.params.get(call.spec["param"]))
-    namespace, collection = _ns(call), call.spec["collection"]
+    key = str(call.params.get(call.state_entry["param"]))
+    namespace, collection = _ns(call), call.state_entry["collection"]
     fields = _request_fields(call)
     updated = call.runtime.store.update(
         namespace, collection, key, lambda current: {**(current or _seed(call, key)), **fields}
@@ -288,13 +294,36 @@ def update(call: Call) -> Result:
     return _overlay(example, updated), status
 
 
+@action("replace", required=("collection", "param"), optional=("owner", "timestamps"))
+def replace(call: Call) -> Result:
+    """PUT: replace a stored resource (not_found if absent). Every request property takes the
+    value sent, else the schema's default, else null; what the client cannot send (the id,
+    ``created_at`` …) is kept. Parameters: ``collection``, ``param``, optional ``owner``,
+    ``timestamps`` (fields set to now, e.g. ``updated_at``; default none)."""
+    _check_owner(call)
+    example, status = success(call.operation)
+    key = str(call.params.get(call.state_entry["param"]))
+    fields = _request_fields(call)
+    _check_known(call, fields)
+    stamps = {field: _now(call) for field in call.state_entry.get("timestamps", [])}
+
+    def swap(current: dict[str, Any] | None) -> dict[str, Any]:
+        if current is None:
+            raise Rejection("not_found")
+        kept = {k: v for k, v in current.items() if k not in call.operation.request_defaults}
+        return {**kept, **call.operation.request_defaults, **fields, **stamps}
+
+    replaced = call.runtime.store.update(_ns(call), call.state_entry["collection"], key, swap)
+    return _overlay(example, replaced), status
+
+
 @action("delete", required=("collection", "param"), optional=("owner",))
 def delete(call: Call) -> Result:
     """Remove a stored resource (not_found if absent); answers the success response, a bodiless
     204 when that is what the spec documents."""
     _check_owner(call)
-    key = str(call.params.get(call.spec["param"]))
-    if not call.runtime.store.delete(_ns(call), call.spec["collection"], key):
+    key = str(call.params.get(call.state_entry["param"]))
+    if not call.runtime.store.delete(_ns(call), call.state_entry["collection"], key):
         raise Rejection("not_found")
     return success(call.operation)
 
@@ -302,11 +331,11 @@ def delete(call: Call) -> Result:
 def _seed(call: Call, key: str) -> dict[str, Any]:
     """A resource before any write: the success example of ``seed`` (an operationId; default
     this operation), with ``id_field`` set to the key it is stored under."""
-    operation = call.api.operations.get(call.spec.get("seed", ""), call.operation)
+    operation = call.api.operations.get(call.state_entry.get("seed", ""), call.operation)
     example, _ = success(operation)
     seeded = dict(example) if isinstance(example, dict) else {}
-    if "id_field" in call.spec:
-        seeded[call.spec["id_field"]] = key
+    if "id_field" in call.state_entry:
+        seeded[call.state_entry["id_field"]] = key
     return seeded
 
 
@@ -329,19 +358,19 @@ def list_resources(call: Call) -> Result:
     the store; any other list sorts the collection (the same order: sort field, then write
     order)."""
     example, status = success(call.operation)
-    spec = call.spec
-    order_by = call.params.get(spec.get("order_by_param", ""), spec.get("order_by", "created_at"))
-    descending = call.params.get(spec.get("order_param", ""), spec.get("order", "desc")) == "desc"
-    page = int(call.params.get(spec.get("page", ""), 1))
-    size = int(call.params.get(spec.get("size", ""), spec.get("default_size", 20)))
+    entry = call.state_entry
+    order_by = call.params.get(entry.get("order_by_param", ""), entry.get("order_by", "created_at"))
+    descending = call.params.get(entry.get("order_param", ""), entry.get("order", "desc")) == "desc"
+    page = int(call.params.get(entry.get("page", ""), 1))
+    size = int(call.params.get(entry.get("size", ""), entry.get("default_size", 20)))
     filters = [
         (field, call.params.get(param))
-        for param, field in spec.get("filters", {}).items()
+        for param, field in entry.get("filters", {}).items()
         if call.params.get(param) is not None
     ]
     index = (tuple(field for field, _ in filters), str(order_by))
-    store, collection = call.runtime.store, spec["collection"]
-    paged = "envelope" in spec or "page" in spec
+    store, collection = call.runtime.store, entry["collection"]
+    paged = "envelope" in entry or "page" in entry
     if paged and store.indexed(collection, index):
         start = (page - 1) * size
         where = tuple(str(wanted) for _, wanted in filters)
@@ -357,10 +386,10 @@ def list_resources(call: Call) -> Result:
         items = [item for _, item in indexed]
         shown = items[(page - 1) * size : page * size] if paged else items
         total = len(items)
-    if "envelope" not in spec:  # a bare JSON array: every item, or a page if the spec pages
+    if "envelope" not in entry:  # a bare JSON array: every item, or a page if the spec pages
         template = (example if isinstance(example, list) and example else [{}])[0]
         return [_overlay(template, i) for i in shown], status
-    names = spec["envelope"]
+    names = entry["envelope"]
     body = dict(example)
     template = (example.get(names["items"]) or [{}])[0]
     body[names["items"]] = [_overlay(template, i) for i in shown]
@@ -381,43 +410,50 @@ def login(call: Call) -> Result:
     for credential in call.api.credentials:
         checks = [
             hmac.compare_digest(str(body.get(f, "")).encode(), str(credential.get(c, "")).encode())
-            for f, c in call.spec["match"].items()
+            for f, c in call.state_entry["match"].items()
         ]
-        if all(checks) and all(credential.get(c) for c in call.spec["match"].values()):
+        if all(checks) and all(credential.get(c) for c in call.state_entry["match"].values()):
             found = credential
     if found is None:
-        raise Rejection(call.spec.get("refused", "invalid_credential"))
+        raise Rejection(call.state_entry.get("refused", "invalid_credential"))
     example, status = success(call.operation)
     ttl = call.runtime.config.jwt_ttl
     token = issue_jwt(str(found["name"]), call.runtime.config.jwt_secret, call.runtime.clock(), ttl)
-    return {**example, call.spec["token"]: token, call.spec["expires_in"]: ttl}, status
+    return {
+        **example,
+        call.state_entry["token"]: token,
+        call.state_entry["expires_in"]: ttl,
+    }, status
 
 
-def _balance(call: Call, spec: Mapping[str, Any], stored: Mapping[str, Any] | None) -> float:
+def _balance(call: Call, entry: Mapping[str, Any], stored: Mapping[str, Any] | None) -> float:
     if stored is not None:
         return float(stored["value"])
-    return float(_credential(call).get(spec.get("initial_from", spec["ledger"]), 0))
+    return float(_credential(call).get(entry.get("initial_from", entry["ledger"]), 0))
 
 
-def debit(call: Call, spec: Mapping[str, Any]) -> None:
+def debit(call: Call, entry: Mapping[str, Any]) -> None:
     """Take ``amount`` from the caller's ledger, or refuse with ``refused`` (the situation) when
     the balance is below ``amount`` or ``minimum``. The ledger starts at the credential's
     ``initial_from`` field. Check and debit are one store step, so concurrent calls cannot
     both spend the same balance."""
-    amount = float(spec.get("amount", 0))
+    amount = float(entry.get("amount", 0))
 
     def take(current: dict[str, Any] | None) -> dict[str, Any]:
-        balance = _balance(call, spec, current)
-        if balance < max(amount, float(spec.get("minimum", 0))):
-            raise Rejection(spec["refused"], params={"balance": f"{balance:.2f}"})
+        balance = _balance(call, entry, current)
+        if balance < max(amount, float(entry.get("minimum", 0))):
+            raise Rejection(entry["refused"], params={"balance": f"{balance:.2f}"})
         return {"value": balance - amount}
 
-    call.runtime.store.update(_ns(call), "ledger", spec["ledger"], take)
+    call.runtime.store.update(_ns(call), "ledger", entry["ledger"], take)
 
 
 @action("balance", required=("ledger", "field"), optional=("initial_from",))
 def balance(call: Call) -> Result:
     """The caller's ledger in the success example's ``field``."""
     example, status = success(call.operation)
-    stored = call.runtime.store.get(_ns(call), "ledger", call.spec["ledger"])
-    return {**example, call.spec["field"]: round(_balance(call, call.spec, stored), 2)}, status
+    stored = call.runtime.store.get(_ns(call), "ledger", call.state_entry["ledger"])
+    return {
+        **example,
+        call.state_entry["field"]: round(_balance(call, call.state_entry, stored), 2),
+    }, status

@@ -5,18 +5,21 @@ What to send is data in the profile, under ``callbacks.<operationId>``::
 
     callback: <name>      # the operation's `callbacks` entry in the spec (method, body schema)
     url: <pointer>        # JSON pointer into the accepted item; no URL there, no callback
-    body: <template>      # "/pointer" copies from the item, "$name" is a value (below);
-                          # a trailing "?" drops the key when the value is absent or empty
+    body: <template>      # "{/pointer}" copies from the item, "{name}" is a value (below);
+                          # "{name?}" drops the key when the value is absent or empty
+                          # (one syntax with the error envelope: template.py)
     success: {<name>: <value>, ...}   # values of a successful processing
     failure: {<name>: <value>, ...}   # values of a failed one
     fail_when: {at: <pointer>, equals: <value>}   # failure on demand, per item
 
-Values: those of the outcome, plus ``$now`` (the processing time, UTC ``YYYY-MM-DDThh:mm:ssZ``).
+Values: those of the outcome, plus ``{now}`` (the processing time, UTC ``YYYY-MM-DDThh:mm:ssZ``).
 The body is built once, at the first attempt; retries resend it unchanged.
 
-The state actions call listeners in ``runtime.extras["ingested"]`` with ``(call, items)``; only
-items accepted for the first time arrive, so each item is called back once. Nothing here names a
-partner.
+The state actions call the runtime's ``ingested`` listeners with plain arguments ``(api,
+operation, credential, items)``; only items accepted for the first time arrive, so each item is
+called back once. This module knows nothing of the runtime: the composition root
+(``runtime.build_runtime``) builds :class:`Callbacks` and wires its listener and reset hook in.
+Nothing here names a partner.
 """
 
 from __future__ import annotations
@@ -24,19 +27,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jsonpointer import resolve_pointer
 
+from .api import Api
+from .config import Config
 from .egress import AllowList, Delivery, Dispatcher, HttpxSender, Scheduler, ThreadScheduler
+from .profile import CallbackEntry, ProfileError
 from .specindex import METHODS, resolve
+from .template import fill
 from .wire import utc_stamp
 
-if TYPE_CHECKING:
-    from .behaviours import Call
-    from .runtime import Api, Runtime
-
-EXTRA = "callbacks"  # runtime.extras key of the installed :class:`Callbacks`
 SUCCESS, FAILURE = "success", "failure"
 _ABSENT = object()
 
@@ -49,28 +51,8 @@ def pointer(document: Any, path: str) -> Any:
     return resolve_pointer(document, path, _ABSENT)
 
 
-def render_body(template: Any, item: Any, values: Mapping[str, Any]) -> Any:
-    """Fill ``template`` from ``item`` (``/pointer``) and ``values`` (``$name``)."""
-    if isinstance(template, Mapping):
-        out: dict[str, Any] = {}
-        for key, sub in template.items():
-            value = render_body(sub, item, values)
-            optional = isinstance(sub, str) and sub[:1] in "/$" and sub.endswith("?")
-            if optional and value in (None, "", [], {}):
-                continue
-            out[key] = value
-        return out
-    if isinstance(template, list):
-        return [render_body(sub, item, values) for sub in template]
-    if isinstance(template, str) and template[:1] in "/$":
-        name = template[:-1] if template.endswith("?") else template
-        value = pointer(item, name) if name.startswith("/") else values.get(name[1:], _ABSENT)
-        return None if value is _ABSENT else value
-    return template
-
-
 @dataclass(frozen=True)
-class Rule:
+class CallbackRule:
     """One profile ``callbacks`` entry, checked against the spec."""
 
     operation: str
@@ -95,7 +77,7 @@ class Rule:
         return {**chosen, "now": utc_stamp(epoch)}
 
     def build(self, item: Any, outcome: str, epoch: float) -> Any:
-        return render_body(self.body, item, self.values(outcome, epoch))
+        return fill(self.body, self.values(outcome, epoch), item)
 
 
 def declared_callback(doc: Mapping[str, Any], operation_id: str, name: str) -> tuple[str, Any]:
@@ -123,21 +105,23 @@ def callback_schema(doc: Mapping[str, Any], operation_id: str, name: str) -> Any
     return content.get("application/json", next(iter(content.values())))["schema"]
 
 
-def load_rules(doc: Mapping[str, Any], section: Mapping[str, Any]) -> dict[str, Rule]:
-    """A profile's ``callbacks`` section, by operationId; LookupError/KeyError if inconsistent."""
+def load_rules(
+    doc: Mapping[str, Any], entries: Mapping[str, CallbackEntry]
+) -> dict[str, CallbackRule]:
+    """A profile's parsed ``callbacks`` entries checked against the spec, by operationId;
+    LookupError if the spec does not declare the callback."""
     rules = {}
-    for operation_id, raw in section.items():
-        method, _ = declared_callback(doc, operation_id, raw["callback"])
-        when = raw.get("fail_when")
-        rules[operation_id] = Rule(
+    for operation_id, entry in entries.items():
+        method, _ = declared_callback(doc, operation_id, entry.callback)
+        rules[operation_id] = CallbackRule(
             operation=operation_id,
-            callback=raw["callback"],
+            callback=entry.callback,
             method=method,
-            url=raw["url"],
-            body=raw["body"],
-            success=raw.get("success", {}),
-            failure=raw.get("failure", {}),
-            fail_when=(when["at"], when["equals"]) if when else None,
+            url=entry.url,
+            body=entry.body,
+            success=entry.success,
+            failure=entry.failure,
+            fail_when=entry.fail_when,
         )
     return rules
 
@@ -150,7 +134,7 @@ class Callbacks:
 
     def __init__(
         self,
-        rules: Mapping[tuple[str, str], Rule],
+        rules: Mapping[tuple[str, str], CallbackRule],
         dispatcher: Dispatcher,
         close: Callable[[], None] = lambda: None,
     ) -> None:
@@ -158,9 +142,9 @@ class Callbacks:
         self.dispatcher = dispatcher
         self._close = close
 
-    def on_accepted(self, call: Call, items: list[Any]) -> None:
+    def on_accepted(self, api: str, operation: str, credential: str, items: list[Any]) -> None:
         """The ``ingested`` listener: schedule one callback per item that names a URL."""
-        rule = self.rules.get((call.api.name, call.operation.operation_id))
+        rule = self.rules.get((api, operation))
         if rule is None:
             return
         for item in items:
@@ -170,14 +154,14 @@ class Callbacks:
             outcome = rule.outcome(item)
             self.dispatcher.submit(
                 Delivery(
-                    api=call.api.name,
+                    api=api,
                     operation=rule.operation,
                     callback=rule.callback,
                     method=rule.method,
                     url=url,
                     outcome=outcome,
                     render=functools.partial(rule.build, item, outcome),
-                    credential=call.principal.credential,
+                    credential=credential,
                 )
             )
 
@@ -206,21 +190,29 @@ class Callbacks:
         self._close()
 
 
-def rules_of(apis: list[Api]) -> dict[tuple[str, str], Rule]:
+def rules_of(apis: list[Api]) -> dict[tuple[str, str], CallbackRule]:
     out = {}
     for api in apis:
-        section = api.profile.raw.get("callbacks") or {}
-        for operation_id, rule in load_rules(api.doc, section).items():
+        try:
+            loaded = load_rules(api.spec, api.profile.callbacks)
+        except LookupError as exc:  # a profile mistake: stop at start-up, naming the file
+            source = api.profile.source or api.name
+            raise ProfileError(f"profile {source}: callbacks: {exc}") from exc
+        for operation_id, rule in loaded.items():
             out[(api.name, operation_id)] = rule
     return out
 
 
-def install(runtime: Runtime, scheduler: Scheduler | None = None) -> Callbacks:
-    """Attach callbacks to ``runtime``: the ``ingested`` listener, the reset hook, the journal.
+def build(
+    config: Config,
+    apis: list[Api],
+    clock: Callable[[], float],
+    scheduler: Scheduler | None = None,
+) -> Callbacks:
+    """The callbacks of ``apis``: rules, dispatcher, sender (the caller wires the listener).
 
     ``scheduler`` defaults to a :class:`ThreadScheduler`; tests pass one they drive.
     """
-    config = runtime.config
     sender = HttpxSender(config.callback_timeout, config.callback_ca_file)
     dispatcher = Dispatcher(
         allow=AllowList.parse(
@@ -231,24 +223,19 @@ def install(runtime: Runtime, scheduler: Scheduler | None = None) -> Callbacks:
         retries=config.callback_retries,
         scheduler=scheduler or ThreadScheduler(config.callback_workers, config.callback_queue_size),
         send=sender,
-        clock=runtime.clock,
+        clock=clock,
         journal_size=config.callback_journal_size,
         journal_body_bytes=config.journal_body_bytes,
     )
-    callbacks = Callbacks(rules_of(runtime.apis), dispatcher, sender.close)
-    runtime.extras[EXTRA] = callbacks
-    runtime.extras.setdefault("ingested", []).append(callbacks.on_accepted)
-    runtime.extras.setdefault("reset", []).append(callbacks.reset)
-    return callbacks
+    return Callbacks(rules_of(apis), dispatcher, sender.close)
 
 
 def journal_route(
-    runtime: Runtime,
+    installed: Callbacks | None,
     query: Mapping[str, str],
     sees: Callable[[Mapping[str, Any]], bool] = lambda e: True,
 ) -> tuple[int, Any]:
     """The admin route's handler; 404 when callbacks are not installed."""
-    callbacks = runtime.extras.get(EXTRA)
-    if not isinstance(callbacks, Callbacks):
+    if installed is None:
         return 404, {"message": "callbacks are not enabled"}
-    return callbacks.journal(query, sees)
+    return installed.journal(query, sees)

@@ -169,7 +169,7 @@ class AllowList:
 
 
 @dataclass(frozen=True)
-class Target:
+class PinnedUrl:
     url: str
     host: str  # as written in the URL: the TLS server name and the Host header
     port: int
@@ -181,7 +181,7 @@ def system_resolver(host: str, port: int) -> Sequence[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def check_target(url: str, allow: AllowList, resolver: Resolver = system_resolver) -> Target:
+def check_target(url: str, allow: AllowList, resolver: Resolver = system_resolver) -> PinnedUrl:
     """The pinned target for ``url``; :class:`Refused` unless https to an allowed host,
     :class:`DeliveryError` when the host name does not resolve."""
     parts = urlsplit(url)
@@ -215,7 +215,7 @@ def check_target(url: str, allow: AllowList, resolver: Resolver = system_resolve
         problem = allow.address_problem(address, port)
         if problem:
             raise Refused(f"host {host}: {address} {problem}; it is not called back")
-    return Target(url, host, port, tuple(addresses))
+    return PinnedUrl(url, host, port, tuple(addresses))
 
 
 def backoff(retry: int, base: float) -> float:
@@ -304,7 +304,7 @@ class ThreadScheduler:
 
 # --- how: the HTTP sender --------------------------------------------------------------------
 
-Send = Callable[[Target, str, Any], int]
+Send = Callable[[PinnedUrl, str, Any], int]
 
 
 class HttpxSender:
@@ -324,7 +324,7 @@ class HttpxSender:
             headers={"user-agent": "partner-contracts-mock"},
         )
 
-    def __call__(self, target: Target, method: str, body: Any) -> int:
+    def __call__(self, target: PinnedUrl, method: str, body: Any) -> int:
         # DNS rebinding: the name is never resolved again. httpx lets the URL carry the checked
         # IP while the Host header and the TLS server name (``sni_hostname``, which is also the
         # name the certificate is verified against) stay the URL's host; so the connection goes

@@ -13,13 +13,14 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import admin, callbacks, context
+from .api import Api
 from .auth import ANONYMOUS
 from .context import client_identity
 from .errors import respond
 from .journal import PARSE_BYTES, redact_body, redact_headers, redact_query
 from .problems import Rejection
 from .ratelimit import rate_limit_headers
-from .runtime import Api, Runtime
+from .runtime import Runtime
 from .wire import send_json
 
 ADMIN = "/__mock"
@@ -199,7 +200,7 @@ class FrontDoor:
         return 200, {"reset": True}
 
     def _callbacks(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
-        return callbacks.journal_route(self.runtime, query, viewer.sees)
+        return callbacks.journal_route(self.runtime.callbacks, query, viewer.sees)
 
     def _apis(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
         return 200, {

@@ -11,11 +11,12 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import context
+from .api import Api
 from .auth import ANONYMOUS, Request
 from .context import client_identity
 from .problems import Rejection
 from .ratelimit import rate_limit_headers
-from .runtime import Api, Runtime
+from .runtime import Runtime
 from .selection import parse_preference, select
 from .wire import send_json
 

@@ -77,6 +77,20 @@ class RateRule:
 
 
 @dataclass(frozen=True)
+class CallbackEntry:
+    """One ``callbacks.<operationId>`` entry of a profile (callbacks.py checks it against the
+    spec's declared callback and adds the method)."""
+
+    operation: str
+    callback: str  # the operation's `callbacks` entry in the spec
+    url: str  # JSON pointer into the accepted item
+    body: Any  # the body template
+    success: Mapping[str, Any]
+    failure: Mapping[str, Any]
+    fail_when: tuple[str, Any] | None  # (pointer, value)
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     title: str
@@ -93,7 +107,7 @@ class Profile:
     max_body_bytes: int | None
     state: Mapping[str, Mapping[str, Any]]
     operation_situations: Mapping[str, Mapping[str, Situation]]
-    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    callbacks: Mapping[str, CallbackEntry] = field(default_factory=dict)
     source: Path | None = None  # the profile's own file, for error messages
 
     def situation(self, name: str, operation: str | None = None) -> Situation:
@@ -119,6 +133,23 @@ def _situation(raw: Mapping[str, Any]) -> Situation:
         raw.get("problem"),
         bool(raw.get("show_problems", True)),
     )
+
+
+def parse_callbacks(section: Mapping[str, Any]) -> dict[str, CallbackEntry]:
+    """A profile's ``callbacks`` section, by operationId (KeyError for a missing key)."""
+    entries = {}
+    for operation_id, raw in section.items():
+        when = raw.get("fail_when")
+        entries[operation_id] = CallbackEntry(
+            operation=operation_id,
+            callback=str(raw["callback"]),
+            url=str(raw["url"]),
+            body=raw["body"],
+            success=raw.get("success", {}),
+            failure=raw.get("failure", {}),
+            fail_when=(when["at"], when["equals"]) if when else None,
+        )
+    return entries
 
 
 def load_profile(path: Path) -> Profile:
@@ -173,6 +204,6 @@ def _build(path: Path, raw: Mapping[str, Any]) -> Profile:
             op: {k: _situation(v) for k, v in spec.get("situations", {}).items()}
             for op, spec in raw.get("operations", {}).items()
         },
-        raw=raw,
+        callbacks=parse_callbacks(raw.get("callbacks") or {}),
         source=path,
     )

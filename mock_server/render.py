@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .envelope import format_path, problem_values, render
+from .envelope import format_path, problem_values
 from .problems import Problem, Rejection
 from .profile import Profile
+from .template import fill, fill_text
 
 
 @dataclass(frozen=True)
@@ -18,16 +18,6 @@ class Rendered:
     body: Any
     headers: Mapping[str, str]
     reasons: tuple[str, ...]
-
-
-class _Keep(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def fill(template: str, params: Mapping[str, Any]) -> str:
-    """``str.format`` that leaves unknown placeholders as they are."""
-    return string.Formatter().vformat(template, (), _Keep(params))
 
 
 def problem_message(profile: Profile, problem: Problem, path: str) -> tuple[str, bool]:
@@ -48,7 +38,7 @@ def problem_message(profile: Profile, problem: Problem, path: str) -> tuple[str,
     if template is None:
         return problem.default_message, False
     params = {"field": path, **problem.params, "detail": problem.default_message, "path": path}
-    return fill(template, params), "{path}" in template
+    return fill_text(template, params), "{path}" in template
 
 
 def render_rejection(
@@ -64,7 +54,7 @@ def render_rejection(
     problems = list(rejection.problems) if situation.show_problems else []
     if not problems and situation.problem:  # the situation names its own problem
         field = situation.problem["field"]
-        message = fill(situation.problem["message"], params)
+        message = fill_text(situation.problem["message"], params)
         problems = [Problem("auth", (field,), "situation", message)]
     fields, sentences = [], []
     for problem in problems:
@@ -76,7 +66,7 @@ def render_rejection(
         fields.append((path, text))
         sentences.append(text if whole or not path else f"{path}: {text}")
     params["problems_text"] = "; ".join(sentences)
-    message = fill(rejection.message or situation.message, params)
+    message = fill_text(rejection.message or situation.message, params)
     values = {
         "message": message,
         "code": rejection.code or situation.code,
@@ -85,6 +75,6 @@ def render_rejection(
         "timestamp": timestamp,
         **problem_values(fields),
     }
-    body = render(profile.error_template, values)
+    body = fill(profile.error_template, values)
     reasons = tuple(f"{f}: {m}" for f, m in fields) or (message,)
     return Rendered(status, body, rejection.headers, reasons)

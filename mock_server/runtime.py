@@ -6,7 +6,6 @@ Built once from a :class:`~mock_server.config.Config`; every adapter gets it pas
 from __future__ import annotations
 
 import itertools
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -17,61 +16,18 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import callbacks
-from .auth import Authenticator, owner_of
+from .api import Api
+from .auth import owner_of
+from .callbacks import Callbacks
 from .config import Config
 from .egress import Scheduler
 from .journal import Journal
-from .profile import Profile, RateRule, load_profile
+from .profile import RateRule, load_profile
 from .ratelimit import RateLimiter
-from .specindex import Operation, index_operations, load_spec, path_methods
+from .specindex import index_operations, load_spec, path_methods
 from .store import Budget, Index, MemoryStore, Store
 
-
-@dataclass
-class Api:
-    profile: Profile
-    doc: dict[str, Any]
-    operations: Mapping[str, Operation]
-    base_path: str  # where this API is mounted ("" at the root)
-    credentials: list[dict[str, Any]]
-    path_methods: list[tuple[re.Pattern[str], tuple[str, ...]]] = field(default_factory=list)
-    jwt_secret: str = ""
-    _authenticator: Authenticator | None = field(default=None, repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.profile.name
-
-    @property
-    def schemes(self) -> Mapping[str, Mapping[str, Any]]:
-        return self.doc.get("components", {}).get("securitySchemes", {})  # type: ignore[no-any-return]
-
-    def allowed_methods(self, path: str) -> tuple[str, ...]:
-        """The methods the spec documents on ``path`` (relative to the API's base path)."""
-        relative = path[len(self.base_path) :] or "/"
-        for pattern, methods in self.path_methods:
-            if pattern.match(relative):
-                return methods
-        return ()
-
-    @property
-    def authenticator(self) -> Authenticator:
-        """The API's credential checks (built on first use; the API's data never changes)."""
-        if self._authenticator is None:
-            self._authenticator = Authenticator(
-                self.schemes, self.profile.auth, self.credentials, self.jwt_secret
-            )
-        return self._authenticator
-
-    @property
-    def secret_headers(self) -> frozenset[str]:
-        """Header names that carry secrets: every apiKey header but those that only partition."""
-        partitions = {rule.scheme for rule in self.profile.auth if rule.partition}
-        return frozenset(
-            s["name"].lower()
-            for name, s in self.schemes.items()
-            if s.get("type") == "apiKey" and s.get("in") == "header" and name not in partitions
-        )
+Listener = Callable[[str, str, str, list[Any]], None]
 
 
 @dataclass
@@ -82,7 +38,11 @@ class Runtime:
     limiter: RateLimiter
     journal: Journal
     clock: Callable[[], float] = time.time
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Who hears of items a state action accepted for the first time (callbacks.py's listener),
+    # with plain arguments: (api name, operationId, credential name, items).
+    ingested: list[Listener] = field(default_factory=list)
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)
+    callbacks: Callbacks | None = None  # None: not installed (the admin route answers 404)
 
     def api_by_base(self, base_path: str | None) -> Api | None:
         for api in self.apis:
@@ -105,7 +65,7 @@ class Runtime:
         self.store.clear()
         self.limiter.reset()
         self.journal.clear()
-        for hook in self.extras.get("reset", []):
+        for hook in self.reset_hooks:
             hook()
 
 
@@ -115,12 +75,12 @@ def list_indexes(apis: list[Api]) -> dict[str, list[Index]]:
     sort by (``order_by``, or each of ``order_fields`` when a query parameter chooses)."""
     out: dict[str, list[Index]] = {}
     for api in apis:
-        for spec in api.profile.state.values():
-            if spec.get("action") != "list":
+        for entry in api.profile.state.values():
+            if entry.get("action") != "list":
                 continue
-            fields = list(spec.get("filters", {}).values())
-            sorts = spec.get("order_fields") or [spec.get("order_by", "created_at")]
-            found = out.setdefault(spec["collection"], [])
+            fields = list(entry.get("filters", {}).values())
+            sorts = entry.get("order_fields") or [entry.get("order_by", "created_at")]
+            found = out.setdefault(entry["collection"], [])
             for count in range(len(fields) + 1):
                 for chosen in itertools.combinations(fields, count):
                     for sort in sorts:
@@ -205,7 +165,11 @@ def build_runtime(
         journal=journal,
         clock=clock,
     )
-    installed = callbacks.install(runtime, scheduler)
+    # The composition root: callbacks know nothing of the runtime; they are wired in here.
+    installed = callbacks.build(config, apis, clock, scheduler)
+    runtime.callbacks = installed
+    runtime.ingested.append(installed.on_accepted)
+    runtime.reset_hooks.append(installed.reset)
     if client is not None:
         installed.dispatcher.journal = redisstore.RedisJournal(
             client, "mock:callbacks", config.callback_journal_size

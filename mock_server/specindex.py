@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from vendor_keywords import X_CSV_ROWS
+
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -86,7 +88,7 @@ def _uploads(doc: Mapping[str, Any], operation: Mapping[str, Any]) -> dict[str, 
     for media in body.get("content", {}).values():
         schema = resolve(doc, media.get("schema", {}))
         for name, prop in schema.get("properties", {}).items():
-            rule = resolve(doc, prop).get("x-csv-rows")
+            rule = resolve(doc, prop).get(X_CSV_ROWS)
             if rule:
                 rules[name] = rule
     return rules

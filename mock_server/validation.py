@@ -6,8 +6,9 @@ subclasses keep connexion's parsing and plumbing and change only that: they comp
 once, collect every error, and raise :class:`~mock_server.problems.Rejection` so the partner's
 own envelope is rendered further up. They name no partner.
 
-Two vendor keywords express rules the docs state but JSON Schema cannot (see specs/README.md):
-``x-after: {later: earlier}`` on an object and ``x-unique-by: <pointer>`` on an array.
+Vendor keywords express rules the docs state but JSON Schema cannot; their names come from the
+``vendor_keywords`` table (``x-after``, ``x-unique-by`` over the instance, ``x-csv-rows`` on
+uploads).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import FormParser, MultiPartParser
 from starlette.types import Receive, Scope
 
+from vendor_keywords import INSTANCE_KEYWORDS, X_AFTER, X_CSV_ROWS, X_UNIQUE_BY
+
 from .problems import PathPart, Problem, Rejection
 
 
@@ -55,7 +58,7 @@ def _after(validator: Any, rule: Mapping[str, str], instance: Any, schema: Any) 
             yield ValidationError(
                 f"{later} must be after {earlier}",
                 path=[later],
-                validator="x-after",
+                validator=X_AFTER,
                 validator_value=earlier,
             )
 
@@ -75,7 +78,7 @@ def _unique_by(validator: Any, pointer: str, instance: Any, schema: Any) -> Iter
             yield ValidationError(
                 f"{parts[-1] if parts else 'item'} must be unique",
                 path=[index, *parts],
-                validator="x-unique-by",
+                validator=X_UNIQUE_BY,
                 validator_value=pointer,
             )
         seen.add(key)
@@ -109,17 +112,17 @@ def csv_problems(field: str, data: bytes, rule: Mapping[str, Any]) -> list[Probl
     rows = csv_rows(data, rule)
     if rows is None:
         params: dict[str, Any] = {"field": field, "limit": "encoding"}
-        return [Problem("body", (field,), "x-csv-rows", "File is not UTF-8 text.", params)]
+        return [Problem("body", (field,), X_CSV_ROWS, "File is not UTF-8 text.", params)]
     pattern = re.compile(rule.get("pattern", ".*"))
     for number, cell in enumerate(rows, start=1):
         if not pattern.search(cell):
             message = f"Row {number}: {cell} does not match {rule.get('pattern')}."
             params = {"field": field, "row": number, "cell": cell, "limit": "row"}
-            return [Problem("body", (field,), "x-csv-rows", message, params)]
+            return [Problem("body", (field,), X_CSV_ROWS, message, params)]
     if len(rows) < int(rule.get("min_rows", 0)):
         message = f"The file has {len(rows)} rows; at least {rule.get('min_rows')} needed."
         params = {"field": field, "row": 0, "limit": "empty"}
-        return [Problem("body", (field,), "x-csv-rows", message, params)]
+        return [Problem("body", (field,), X_CSV_ROWS, message, params)]
     return []
 
 
@@ -145,9 +148,9 @@ FORMAT_CHECKER.checkers = dict(oas30_format_checker.checkers)
 FORMAT_CHECKER.checks("email")(is_email)
 
 
-RequestValidator = jsonschema.validators.extend(
-    OAS30WriteValidator, {"x-after": _after, "x-unique-by": _unique_by}
-)
+# The instance keywords of the vendor_keywords table, by name (tests/test_vendor_keywords.py).
+INSTANCE_CHECKS = {X_AFTER: _after, X_UNIQUE_BY: _unique_by}
+RequestValidator = jsonschema.validators.extend(OAS30WriteValidator, INSTANCE_CHECKS)
 
 # Compiled validators by schema identity. Connexion builds a validator object per request;
 # compiling the schema each time is the costliest part of validation, so it is done once here.
@@ -224,6 +227,10 @@ class _UniqueByKeyword(_VendorKeyword):
     check = staticmethod(_unique_by)
 
 
+FAST_KEYWORDS = {X_AFTER: _AfterKeyword, X_UNIQUE_BY: _UniqueByKeyword}
+_VERBATIM = frozenset({"enum", "default"}) | INSTANCE_KEYWORDS  # values that are not schemas
+
+
 def _to_draft4(node: Any) -> Any:
     """OpenAPI 3.0 schema → JSON Schema draft 4 (None if it uses OpenAPI-only keywords)."""
     if isinstance(node, list):
@@ -241,9 +248,7 @@ def _to_draft4(node: Any) -> Any:
     for key, value in node.items():
         if key in {"nullable", "example", "examples", "deprecated", "xml", "externalDocs"}:
             continue
-        converted = (
-            _to_draft4(value) if key not in {"enum", "default", "x-after", "x-unique-by"} else value
-        )
+        converted = _to_draft4(value) if key not in _VERBATIM else value
         if converted is None and value is not None:
             return None
         out[key] = converted
@@ -275,7 +280,7 @@ def fast(schema: Mapping[str, Any]) -> Any:
                 name: functools.partial(FORMAT_CHECKER.conforms, format=name)
                 for name in _formats(schema, set())
             }
-            keywords: dict[str, Any] = {"x-after": _AfterKeyword, "x-unique-by": _UniqueByKeyword}
+            keywords: dict[str, Any] = dict(FAST_KEYWORDS)
             try:
                 validator = jsonschema_rs.Draft4Validator(
                     draft4, formats=formats, validate_formats=True, keywords=keywords
@@ -318,7 +323,7 @@ def _to_problems(
     if keyword in {"minimum", "maximum"} and {"minimum", "maximum"} <= set(error.schema):
         keyword = "range"  # both bounds known: worded as one range where a profile wants it
         params.update(minimum=error.schema["minimum"], maximum=error.schema["maximum"])
-    if keyword in {"x-after", "x-unique-by"}:
+    if keyword in INSTANCE_KEYWORDS:
         field = str(error.path[-1]) if error.path else field
         params = {"field": field, "limit": error.validator_value}
     return [Problem(location, path, keyword, error.message, params)]
@@ -429,10 +434,10 @@ class _FormBody(_CollectingBody):
         self.extra_problems: list[Problem] = []
         for key in form:
             values, prop = form.getlist(key), properties.get(key, {})
-            if prop.get("x-csv-rows"):  # checked however it is sent: as a file or a plain field
+            if prop.get(X_CSV_ROWS):  # checked however it is sent: as a file or a plain field
                 value = values[0]
                 content = await value.read() if isinstance(value, UploadFile) else value.encode()
-                self.extra_problems += csv_problems(key, content, prop["x-csv-rows"])
+                self.extra_problems += csv_problems(key, content, prop[X_CSV_ROWS])
             if isinstance(values[0], UploadFile):
                 data[key] = "" if len(values) == 1 else [""] * len(values)
             elif prop.get("type") == "array":

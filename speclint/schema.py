@@ -3,7 +3,7 @@
 Validators are openapi-schema-validator's OAS 3.0 classes (write-side for requests, read-side
 for responses) with ``oas30_format_checker``, which carries jsonschema's full format set
 (``uri`` via rfc3987, ``email``, ``date-time`` via rfc3339-validator, ``uuid``) plus the OAS
-formats. They are extended with the house keywords from ``specs/README.md``:
+formats. They are extended with the house keywords of the ``vendor_keywords`` table:
 
 - ``x-after: {later: earlier}`` on an object: date-time ``later`` must be after ``earlier``.
 - ``x-unique-by: <JSON pointer>`` on an array: items must differ at that pointer.
@@ -32,6 +32,7 @@ from referencing.exceptions import Unresolvable
 
 from speclint.model import ptr, unescape
 from speclint.walk import REF_URI, Direction, registry_for
+from vendor_keywords import X_AFTER, X_UNIQUE_BY
 
 
 def _parse_datetime(value: Any) -> datetime | None:
@@ -112,8 +113,12 @@ def _unique_by(
     yield from x_unique_by_errors(pointer, instance)
 
 
+# The instance keywords of the vendor_keywords table, by name (tests/test_vendor_keywords.py).
+INSTANCE_CHECKS = {X_AFTER: _after, X_UNIQUE_BY: _unique_by}
+
+
 def _extend(base: Any) -> Any:
-    return extend(base, validators={"x-after": _after, "x-unique-by": _unique_by})
+    return extend(base, validators=INSTANCE_CHECKS)
 
 
 VALIDATORS: dict[Direction, Any] = {

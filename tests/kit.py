@@ -16,11 +16,12 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
+from mock_server.api import Api
 from mock_server.profile import Situation
-from mock_server.runtime import Api
 from mock_server.specindex import METHODS, resolve
 
 PARTITION_VALUE = "conformance-kit"
+ABSENT = "<absent>"  # a key the body does not have
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Sample:
 
 
 def _message_path(template: Any, trail: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    if template == "$message":
+    if template == "{message}":
         return trail
     if isinstance(template, Mapping):
         for key, value in template.items():
@@ -47,11 +48,28 @@ def _message_path(template: Any, trail: tuple[str, ...] = ()) -> tuple[str, ...]
     return None
 
 
+def _fixed_parts(
+    template: Any, trail: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(path, literal or placeholder name) for each part of an error template a refusal fixes:
+    literals, and the whole-value placeholders ``{message}``, ``{code}``, ``{status}`` and the
+    (non-optional) problem lists; per-request values (trace ids, times) are left out."""
+    if isinstance(template, Mapping):
+        for key, value in template.items():
+            yield from _fixed_parts(value, (*trail, str(key)))
+    elif isinstance(template, str) and template.startswith("{") and template.endswith("}"):
+        name = template[1:-1]
+        if name.rstrip("?") in {"message", "code", "status", "problems", "problems_map"}:
+            yield trail, name
+    else:
+        yield trail, ("literal", template)
+
+
 class Kit:
     def __init__(self, api: Api, credential: Mapping[str, Any] | None = None) -> None:
         self.api = api
         self.profile = api.profile
-        self.doc = api.doc
+        self.doc = api.spec
         self.credential = credential if credential is not None else api.credentials[0]
         self._message = _message_path(self.profile.error_template)
 
@@ -145,11 +163,45 @@ class Kit:
 
     # --- answers ---------------------------------------------------------------------------
     def message(self, body: Any) -> Any:
-        """The message in an error body, where the profile's template puts ``$message``."""
-        assert self._message is not None, f"{self.name}: error template has no $message"
+        """The message in an error body, where the profile's template puts ``{message}``."""
+        assert self._message is not None, f"{self.name}: error template has no {{message}}"
         for key in self._message:
             body = body[key]
         return body
+
+    def envelope_mismatches(
+        self, body: Any, expected: Situation, status: int, *, no_problems: bool = True
+    ) -> list[str]:
+        """Where ``body`` differs from what the profile's template fixes for ``expected``: the
+        literals, code, status, fixed message and (``no_problems``) empty problem lists."""
+        values: dict[str, Any] = {"code": expected.code, "status": status}
+        if "{" not in expected.message:
+            values["message"] = expected.message
+        if no_problems and expected.problem is None:
+            values.update(problems=[], problems_map={})
+            values.update({"problems?": ABSENT, "problems_map?": ABSENT})
+        out = []
+        for path, what in _fixed_parts(self.profile.error_template):
+            want = what[1] if isinstance(what, tuple) else values.get(what, ...)
+            if want is ...:
+                continue
+            got: Any = body
+            for key in path:
+                got = got.get(key, ABSENT) if isinstance(got, Mapping) else ABSENT
+            if got != want:
+                out.append(f"{'.'.join(path)}: {got!r} != {want!r}")
+        return out
+
+    def examples(self, operation_id: str) -> list[str]:
+        """Every named example the operation's responses document, sorted."""
+        responses = self.api.operations[operation_id].responses.values()
+        return sorted({name for r in responses for name in r.examples})
+
+    def documented_header(self, operation_id: str, status: str, header: str) -> Any:
+        """The spec's example value of a response header (None when it gives none)."""
+        response = self.api.operations[operation_id].responses.get(status)
+        headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
+        return headers.get(header.lower())
 
     def is_envelope(self, body: Any) -> bool:
         """The body validates against the spec's own Error schema."""

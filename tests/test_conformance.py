@@ -85,8 +85,9 @@ def send(mock: Mock, kit: Kit, sample: Sample, **kw: Any) -> Any:
 
 
 def refused(kit: Kit, response: Any, situation: str, operation_id: str | None = None) -> None:
-    """The answer is the profile's status for ``situation``, in the partner's envelope, with the
-    profile's message where it is fixed wording."""
+    """The answer is the profile's status for ``situation``, in the partner's envelope: the
+    profile's code and message (where it is fixed wording), the template's literals, no
+    problems."""
     expected = kit.expected(situation, operation_id)
     assert response.status_code == expected.status, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -94,6 +95,7 @@ def refused(kit: Kit, response: Any, situation: str, operation_id: str | None = 
     assert kit.is_envelope(body), body
     if "{" not in expected.message:
         assert kit.message(body) == expected.message
+    assert kit.envelope_mismatches(body, expected, expected.status) == [], body
 
 
 # --- every documented request works --------------------------------------------------------
@@ -133,20 +135,34 @@ def test_payload_over_the_limit_is_413(case: tuple[Mock, Kit]) -> None:
 
 
 def test_undocumented_method_is_405_with_allow(case: tuple[Mock, Kit]) -> None:
+    """On every documented path, a method it does not document."""
     mock, kit = case
-    sample = first(kit)
-    allowed = sorted(s.method for s in kit.samples() if s.path == sample.path)
-    method = next(m for m in ("PUT", "PATCH", "DELETE", "POST", "GET") if m not in allowed)
-    r = mock.request(method, sample.url, headers=kit.headers(sample.operation_id))
-    refused(kit, r, "method_not_allowed")
-    assert sorted(r.headers["allow"].split(", ")) == allowed
+    by_path: dict[str, list[Sample]] = {}
+    for sample in kit.samples():
+        by_path.setdefault(sample.path, []).append(sample)
+    for samples in by_path.values():
+        allowed = sorted(s.method for s in samples)
+        method = next(m for m in ("PUT", "PATCH", "DELETE", "POST", "GET") if m not in allowed)
+        r = mock.request(method, samples[0].url, headers=kit.headers(samples[0].operation_id))
+        refused(kit, r, "method_not_allowed")
+        assert sorted(r.headers["allow"].split(", ")) == allowed, samples[0].path
 
 
 def test_unknown_path_is_404_in_the_envelope(case: tuple[Mock, Kit]) -> None:
+    """An unknown path, a child of every documented path, and the parent of every documented
+    path: each 404 in the envelope, unless it matches a documented path template itself."""
     mock, kit = case
-    r = mock.request("GET", f"{kit.api.base_path}/no-such-path/at-all", headers=kit.headers())
-    assert r.status_code == 404
-    assert kit.is_envelope(r.json()), r.text
+    near = {f"{s.url}/no-such-child" for s in kit.samples()}
+    near |= {s.url.rsplit("/", 1)[0] for s in kit.samples()}
+    urls = [f"{kit.api.base_path}/no-such-path/at-all"]
+    urls += sorted(u for u in near if u.startswith(kit.api.base_path + "/"))
+    urls = [u for u in urls if not kit.api.allowed_methods(u)]
+    assert len(urls) > 1, f"{kit.name}: no near-miss path to try"
+    for url in urls:
+        r = mock.request("GET", url, headers=kit.headers())
+        assert r.status_code == 404, (url, r.text)
+        assert kit.is_envelope(r.json()), r.text
+        refused(kit, r, "not_found")
 
 
 # --- Prefer --------------------------------------------------------------------------------
@@ -162,14 +178,36 @@ def test_forced_429_carries_retry_after(case: tuple[Mock, Kit]) -> None:
     assert r.status_code == 429
     assert int(r.headers["retry-after"]) >= 1
     assert kit.is_envelope(r.json()), r.text
+    example = kit.documented_header(sample.operation_id, "429", "Retry-After")
+    if example is not None:  # the documented example's own header value
+        assert r.headers["retry-after"] == str(example)
 
 
 def test_unknown_preference_is_explained_in_the_envelope(case: tuple[Mock, Kit]) -> None:
+    """An undocumented code lists the documented ones; an unknown example name lists the
+    operation's examples."""
     mock, kit = case
     sample = first(kit)
+    statuses = ", ".join(kit.api.operations[sample.operation_id].responses)
     r = send(mock, kit, sample, headers={"prefer": "code=418"})
     refused(kit, r, "mock_preference", sample.operation_id)
-    assert "418" in str(kit.message(r.json()))
+    assert kit.message(r.json()).endswith(
+        f"no response with code 418 is documented for {sample.operation_id} "
+        f"(documented: {statuses})"
+    )
+    r = send(mock, kit, sample, headers={"prefer": "example=noSuchExample"})
+    refused(kit, r, "mock_preference", sample.operation_id)
+    examples = ", ".join(kit.examples(sample.operation_id)) or "none"
+    assert kit.message(r.json()).endswith(
+        f"no example named 'noSuchExample' for {sample.operation_id} (examples: {examples})"
+    )
+    code = next(iter(kit.api.operations[sample.operation_id].responses))
+    r = send(mock, kit, sample, headers={"prefer": f"code={code}, example=noSuchExample"})
+    refused(kit, r, "mock_preference", sample.operation_id)
+    examples = ", ".join(sorted(kit.api.operations[sample.operation_id].responses[code].examples))
+    assert kit.message(r.json()).endswith(
+        f"for {sample.operation_id} with code {code} (examples: {examples or 'none'})"
+    )
 
 
 def test_prefer_does_not_bypass_auth(case: tuple[Mock, Kit]) -> None:
@@ -187,6 +225,12 @@ def test_a_wrong_credential_is_refused_in_the_envelope(case: tuple[Mock, Kit]) -
     sample = first(kit)
     wrong = {k: f"{v}-wrong" for k, v in kit.headers(sample.operation_id).items()}
     r = mock.request(sample.method, sample.url, headers=wrong)
+    forced = mock.request(sample.method, sample.url, headers={**wrong, "prefer": "code=200"})
+    # Prefer does not bypass a wrong credential either: the same refusal
+    assert (forced.status_code, kit.message(forced.json())) == (
+        r.status_code,
+        kit.message(r.json()),
+    )
     assert 400 <= r.status_code < 500, r.text
     assert r.status_code in {
         kit.expected("invalid_credential").status,
@@ -211,3 +255,7 @@ def test_rate_limit_answers_429_with_retry_after(folder: Path, name: str) -> Non
     r = send(mock, kit, sample)
     refused(kit, r, "rate_limited", sample.operation_id)
     assert 1 <= int(r.headers["retry-after"]) <= 60
+    # counted per credential: another one of the same API is not limited by the first's use
+    others = [Kit(kit.api, c) for c in kit.api.credentials[1:]]
+    assert others, f"{name}: the sandbox credentials hold only one {name} credential"
+    assert send(mock, others[0], sample).status_code != 429

@@ -27,7 +27,7 @@ REQUIRED_KEYS = {"file", "doc", "operation", "kind", "expect"}
 
 
 @dataclass(frozen=True)
-class Case:
+class ManifestEntry:
     """One manifest entry of the fixtures for ``specs/<name>.yaml``."""
 
     name: str
@@ -49,10 +49,10 @@ def _cases() -> list[Any]:
         name = manifest.parent.name
         entries = yaml.safe_load(manifest.read_text(encoding="utf-8"))
         if not isinstance(entries, list) or not entries:
-            params.append(pytest.param(Case(name, entries), id=f"{name}/manifest"))
+            params.append(pytest.param(ManifestEntry(name, entries), id=f"{name}/manifest"))
             continue
         for index, entry in enumerate(entries):
-            params.append(pytest.param(Case(name, entry), id=_case_id(name, index, entry)))
+            params.append(pytest.param(ManifestEntry(name, entry), id=_case_id(name, index, entry)))
     return params or [pytest.param(None, id="no-manifests")]
 
 
@@ -64,7 +64,7 @@ def _spec(name: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("case", _cases())
-def test_doc_fixture(case: Case | None) -> None:
+def test_doc_fixture(case: ManifestEntry | None) -> None:
     if case is None:
         pytest.fail(f"no {FIXTURES.relative_to(ROOT)}/*/manifest.yaml: doc fixtures are required")
     entry = case.entry

@@ -78,6 +78,13 @@ BROKEN = [
     ),
     ("voice", _set("operations.getCampain", {"situations": {}}), "operations.getCampain", "not in"),
     ("zipteams", _set("error", None), "'error'", "missing"),
+    (
+        "zipteams",
+        _set("callbacks.ingestBatchCall.callback", "processingResults"),
+        "callbacks",
+        "declares no callback 'processingResults'",
+    ),
+    ("zipteams", _set("callbacks.ingestBatchCall.url", None), "'url'", "missing"),
 ]
 
 

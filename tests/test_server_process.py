@@ -1,7 +1,12 @@
-"""The mock as a real process over real HTTP, and the live contract mode pointed at it."""
+"""The mock as a real process over real HTTP, and the live contract mode pointed at it.
+
+Which APIs and requests are used comes from the data (specs/profiles, the sandbox credentials,
+tests/kit.py's sample requests), never from a partner's name.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -12,9 +17,41 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import CREDENTIALS
-from tests.mock.test_zipteams import HEADERS
+from contract_tests.targets import Target, env_name, targets
+from mock_server.config import Config
+from mock_server.profile import load_profile
+from mock_server.runtime import Runtime, build_runtime
+from tests.kit import Kit, Sample
 from tests.server import ROOT, mock_process
+
+PROFILES = sorted((ROOT / "specs" / "profiles").glob("*.yaml"))
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@functools.cache
+def runtime(spec: Path | None = None) -> Runtime:
+    """The world the process serves, built in-process for its kits (nothing is served here)."""
+    return build_runtime(Config(jwt_secret="process-test", spec=spec))
+
+
+def kits(spec: Path | None = None) -> list[Kit]:
+    return [Kit(api) for api in runtime(spec).apis]
+
+
+def a_request(kit: Kit) -> Sample:
+    """The API's first GET (else first) operation that needs a credential."""
+    guarded = [s for s in kit.samples() if kit.api.operations[s.operation_id].security]
+    return sorted(guarded, key=lambda s: (s.method != "GET", s.path))[0]
+
+
+def send(origin: str, kit: Kit, sample: Sample) -> httpx.Response:
+    json_body = sample.body if (sample.media_type or "").endswith("json") else None
+    return httpx.request(
+        sample.method,
+        origin + sample.url,
+        headers=kit.headers(sample.operation_id),
+        json=json_body,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -25,31 +62,27 @@ def origin() -> Iterator[str]:
 
 def test_serves_every_api_over_http_with_banner_routes(origin: str) -> None:
     apis = httpx.get(f"{origin}/__mock/apis").json()["apis"]
-    profiles = {p.stem for p in (ROOT / "specs" / "profiles").glob("*.yaml")}
-    assert {a["name"] for a in apis} == profiles
-    r = httpx.post(
-        f"{origin}/zipteams/api/v1/partner/ingest/batch-call", json={"data": []}, headers=HEADERS
-    )
-    assert r.status_code == 422
-    assert r.json()["errors"] == [
-        {"field": "data", "message": "data must contain at least 1 elements"}
-    ]
-    assert httpx.get(f"{origin}/zipteams/api/v1/ui/").status_code == 200
+    assert {a["name"] for a in apis} == {load_profile(p).name for p in PROFILES}
+    for kit in kits():
+        sample = a_request(kit)
+        r = send(origin, kit, sample)
+        assert str(r.status_code) in sample.documented and r.status_code < 500, (kit.name, r.text)
+        assert httpx.get(f"{origin}{kit.api.base_path}/ui/").status_code == 200, kit.name
+        spec = httpx.get(f"{origin}{kit.api.base_path}/openapi.json").json()
+        assert spec["info"]["title"] == kit.api.spec["info"]["title"]
 
 
-def test_one_spec_at_its_production_paths() -> None:
-    with mock_process("--spec", "specs/zipteams.yaml") as url:
-        cred = CREDENTIALS["zipteams"][0]
-        headers = {
-            "x-api-key": cred["api_key"],
-            "x-api-secret": cred["api_secret"],
-            "x-tenant-id": "t",
-        }
-        r = httpx.post(
-            f"{url}/api/v1/partner/ingest/batch-call", json={"data": []}, headers=headers
-        )
-        assert (r.status_code, r.json()["message"]) == (400, "Sub-Tenant ID is required")
-        assert [a["name"] for a in httpx.get(f"{url}/__mock/apis").json()["apis"]] == ["zipteams"]
+@pytest.mark.parametrize("profile", PROFILES, ids=[p.stem for p in PROFILES])
+def test_one_spec_at_its_production_paths(profile: Path) -> None:
+    spec = load_profile(profile).spec_path
+    (kit,) = kits(spec)
+    assert kit.api.base_path != kit.profile.prefix  # its server path, not the mock's prefix
+    with mock_process("--spec", str(spec.relative_to(ROOT))) as url:
+        names = [a["name"] for a in httpx.get(f"{url}/__mock/apis").json()["apis"]]
+        assert names == [kit.name]
+        sample = a_request(kit)
+        r = send(url, kit, sample)
+        assert str(r.status_code) in sample.documented and r.status_code < 500, r.text
 
 
 def run_live(tmp_path: Path, partner: str, base_url: str, **env: str) -> ET.Element:
@@ -94,31 +127,59 @@ def arrived(origin: str, api: str) -> set[str]:
     return {f"{e['method']} {e['operation']}" for e in entries}
 
 
+def methods(target: Target) -> list[str]:
+    return [
+        m.upper()
+        for item in target.doc.get("paths", {}).values()
+        for m in item
+        if m != "parameters"
+    ]
+
+
+def live_env(target: Target, partition: str = "live-partition") -> dict[str, str]:
+    """CONTRACT_<API>_<SCHEME> for every auth rule: the first sandbox credential's values."""
+    env = {}
+    for rule in target.profile.auth:
+        value = partition if rule.partition else target.credential.get(rule.credential or "")
+        if value:
+            env[env_name(target.name, rule.scheme)] = str(value)
+    return env
+
+
+def base_url(origin: str, target: Target) -> str:
+    return f"{origin}{target.profile.prefix}"
+
+
 def test_live_mode_is_read_only_by_default(origin: str, tmp_path: Path) -> None:
-    key = CREDENTIALS["voice"][0]["api_key"]
-    root = run_live(tmp_path, "voice", f"{origin}/voice", CONTRACT_VOICE_BEARERAUTH=key)
+    # the smallest API with both safe and unsafe operations: read-only runs only its GETs
+    mixed = [t for t in targets() if "GET" in methods(t) and WRITES & set(methods(t))]
+    assert mixed, "no profiled API has both GET and write operations"
+    target = min(mixed, key=lambda t: (len(methods(t)), t.name))
+    root = run_live(tmp_path, target.name, base_url(origin, target), **live_env(target))
     fuzzed = [c for c in cases(root) if c == "test_live"]
     documented = [c for c in cases(root) if c.startswith("test_live_documented[")]
-    assert len(fuzzed) == 3, fuzzed  # listCalls, getCampaign, getBalance: the GETs
-    assert documented and all(c.startswith("test_live_documented[voice GET ") for c in documented)
+    assert len(fuzzed) == methods(target).count("GET"), fuzzed
+    prefix = f"test_live_documented[{target.name} GET "
+    assert documented and all(c.startswith(prefix) for c in documented), documented
     assert not list(root.iter("failure")) and not list(root.iter("skipped"))
-    seen = arrived(origin, "voice")
-    assert "GET getBalance" in seen
-    assert not [s for s in seen if s.split()[0] in {"POST", "PATCH", "PUT", "DELETE"}], seen
+    seen = arrived(origin, target.name)
+    assert seen and all(s.split()[0] == "GET" for s in seen), seen
 
 
 def test_live_mode_writes_when_allowed(origin: str, tmp_path: Path) -> None:
-    cred = CREDENTIALS["zipteams"][0]
-    env = {
-        "ALLOW_WRITES": "1",
-        "CONTRACT_ZIPTEAMS_APIKEY": cred["api_key"],
-        "CONTRACT_ZIPTEAMS_APISECRET": cred["api_secret"],
-        "CONTRACT_ZIPTEAMS_TENANTID": "live-tenant",
-        "CONTRACT_ZIPTEAMS_SUBTENANTID": "live-sub",
-    }
-    root = run_live(tmp_path, "zipteams", f"{origin}/zipteams/api/v1", **env)
+    # an API whose auth has a partition header: its documented "missing header" case runs
+    partitioned = [t for t in targets() if any(r.partition and r.missing for r in t.profile.auth)]
+    assert partitioned, "no profiled API has a partition header with a documented refusal"
+    target = partitioned[0]
+    env = {"ALLOW_WRITES": "1", **live_env(target)}
+    root = run_live(tmp_path, target.name, base_url(origin, target), **env)
     fuzzed = [c for c in cases(root) if c == "test_live"]
     documented = [c for c in cases(root) if c.startswith("test_live_documented[")]
-    assert len(fuzzed) == 2 and not list(root.iter("failure")), cases(root)
-    assert any("auth: missing x-tenant-id -> 400" in c for c in documented), documented
-    assert "POST ingestBatchCall" in arrived(origin, "zipteams")
+    assert len(fuzzed) == len(methods(target)) and not list(root.iter("failure")), cases(root)
+    schemes = target.doc["components"]["securitySchemes"]
+    for rule in target.profile.auth:
+        if rule.partition and rule.missing:
+            header = schemes[rule.scheme]["name"]
+            wanted = f"auth: missing {header} -> {rule.missing.status}"
+            assert any(wanted in c for c in documented), (wanted, documented)
+    assert any(s.split()[0] in WRITES for s in arrived(origin, target.name))

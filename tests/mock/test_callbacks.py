@@ -24,8 +24,7 @@ import trustme
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from mock_server import callbacks
-from mock_server.callbacks import callback_schema, load_rules, render_body, utc_stamp
+from mock_server.callbacks import callback_schema, load_rules, utc_stamp
 from mock_server.config import Config, from_sources
 from mock_server.egress import (
     AllowList,
@@ -36,7 +35,9 @@ from mock_server.egress import (
     check_target,
 )
 from mock_server.egress import Job as EgressJob
+from mock_server.profile import parse_callbacks
 from mock_server.runtime import build_runtime
+from mock_server.template import fill, fill_text
 from tests.conftest import ROOT, Mock
 from tests.mock.test_zipteams import HEADERS, URL, item
 
@@ -478,7 +479,8 @@ def test_real_background_delivery_under_both_app_kinds(
             time.sleep(0.01)
         assert [e["state"] for e in entries] == ["delivered", "retrying"]
     finally:
-        runtime.extras[callbacks.EXTRA].stop()
+        assert runtime.callbacks is not None
+        runtime.callbacks.stop()
 
 
 # --- pure pieces ----------------------------------------------------------------------------
@@ -614,9 +616,7 @@ def test_the_connection_goes_to_the_checked_address_with_the_names_tls_and_host(
     answers it), so a delivery proves the connection went to the address that was checked,
     while TLS verified the certificate for the name and Host carried it."""
     h = make_harness(receiver, ca_file, callback_allow=("pinned.test",))
-    h.mock.runtime.extras[callbacks.EXTRA].dispatcher.resolver = resolver_of(
-        {"pinned.test": ["127.0.0.1"]}
-    )
+    h.mock.runtime.callbacks.dispatcher.resolver = resolver_of({"pinned.test": ["127.0.0.1"]})
     h.post(with_callback("pinned", receiver.url(host="pinned.test")))
     h.scheduler.run()
     assert [(e["state"], e["error"]) for e in h.journal()] == [("delivered", None)]
@@ -630,7 +630,7 @@ def test_delivery_to_a_name_rebound_to_metadata_is_refused_end_to_end(
     """Through the mock: an allow-listed name whose resolver (patched, not the network)
     answers 169.254.169.254 is journaled as refused, never attempted, never retried."""
     h = make_harness(receiver, ca_file, callback_allow=("*.example.com", "localhost"))
-    dispatcher = h.mock.runtime.extras[callbacks.EXTRA].dispatcher
+    dispatcher = h.mock.runtime.callbacks.dispatcher
     dispatcher.resolver = resolver_of(
         {"hooks.example.com": ["169.254.169.254"], "localhost": ["127.0.0.1"]}
     )
@@ -645,23 +645,29 @@ def test_delivery_to_a_name_rebound_to_metadata_is_refused_end_to_end(
     assert [r["body"]["call_id"] for r in receiver.received] == ["ok"]
 
 
-def test_render_body_pointers_values_and_optional_keys() -> None:
+def test_template_pointers_values_and_optional_keys() -> None:
     template = {
-        "id": "/a/b",
-        "s": "$status",
-        "m": "/meta?",
-        "e": "$error?",
+        "id": "{/a/b}",
+        "s": "{status}",
+        "m": "{/meta?}",
+        "e": "{error?}",
         "lit": "x",
-        "l": ["/a"],
+        "l": ["{/a}"],
+        "esc": "{/x~1y}",
+        "gone": "{/absent?}",
+        "text": "{status} at {n:,}, {unknown} kept",
     }
-    item = {"a": {"b": 7}, "meta": {}}
-    assert render_body(template, item, {"status": "ok"}) == {
+    item = {"a": {"b": 7}, "meta": {}, "x/y": True}
+    assert fill(template, {"status": "ok", "n": 1500}, item) == {
         "id": 7,
         "s": "ok",
         "lit": "x",
         "l": [{"b": 7}],
+        "esc": True,
+        "text": "ok at 1,500, {unknown} kept",
     }
-    assert render_body({"k": "/missing"}, item, {}) == {"k": None}
+    assert fill({"k": "{/missing}", "v": "{nothing}"}, {}, item) == {"k": None, "v": None}
+    assert fill_text("{count:,} of {total}", {"count": 12000}) == "12,000 of {total}"
 
 
 def test_the_same_machinery_builds_a_delivery_status_event() -> None:
@@ -672,25 +678,27 @@ def test_the_same_machinery_builds_a_delivery_status_event() -> None:
             "callback": "deliveryStatus",
             "url": "/callback_url",
             "body": {
-                "message_id": "/id",
-                "campaign_id": "/campaign_id",
-                "status": "$status",
-                "error_code": "$error_code",
-                "timestamp": "$now",
+                "message_id": "{/id}",
+                "campaign_id": "{/campaign_id}",
+                "status": "{status}",
+                "error_code": "{error_code}",
+                "timestamp": "{now}",
             },
             "success": {"status": "delivered", "error_code": None},
             "failure": {"status": "failed", "error_code": "DESTINATION_UNREACHABLE"},
             "fail_when": {"at": "/to", "equals": "+15005550001"},
         }
     }
-    rule = load_rules(doc, section)["sendMessage"]
+    rule = load_rules(doc, parse_callbacks(section))["sendMessage"]
     assert rule.method == "POST"
     resource = {"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "to": "+15005550001"}
     body = rule.build(resource, rule.outcome(resource), START)
     assert body["status"] == "failed" and body["campaign_id"] is None
     assert spec_errors(doc, "sendMessage", "deliveryStatus", body) == []
     with pytest.raises(LookupError):
-        load_rules(doc, {"sendMessage": {**section["sendMessage"], "callback": "nope"}})
+        load_rules(
+            doc, parse_callbacks({"sendMessage": {**section["sendMessage"], "callback": "nope"}})
+        )
 
 
 def test_thread_scheduler_runs_due_jobs_in_order_and_stops() -> None:

@@ -76,3 +76,25 @@ def test_validation_in_its_own_error_shape(notes: Mock) -> None:
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_request"
     assert "title" in r.json()["error_description"]
+
+
+def test_put_replaces_a_note_keeping_its_id_and_creation_time(notes: Mock) -> None:
+    created = notes.request("POST", NOTES, json={"title": "a", "body": "b"}, headers=MINE).json()
+    put = notes.request("PUT", f"{NOTES}/1", json={"title": "z"}, headers=MINE)
+    assert put.status_code == 200
+    # body was left out, so it is cleared (not merged); id and created_at are the server's
+    assert put.json() == {
+        "id": 1,
+        "title": "z",
+        "body": None,
+        "created_at": created["created_at"],
+    }
+    assert notes.request("GET", f"{NOTES}/1", headers=MINE).json() == put.json()
+    assert notes.request("PUT", f"{NOTES}/1", json={"title": "x"}, headers=THEIRS).status_code == (
+        404
+    )
+    missing = notes.request("PUT", f"{NOTES}/9", json={"title": "x"}, headers=MINE)
+    assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
+    bad = notes.request("PUT", f"{NOTES}/1", json={"body": "no title"}, headers=MINE)
+    assert bad.status_code == 400
+    assert notes.request("GET", f"{NOTES}/1", headers=MINE).json()["title"] == "z"  # unchanged

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CREDENTIALS, Mock, make_mock, ns
+from tests.conftest import CREDENTIALS, Mock, ns
 
 URL = "/zipteams/api/v1/partner/ingest/batch-call"
 CRED = CREDENTIALS["zipteams"][0]
@@ -175,13 +175,11 @@ def test_docs_curl_headers_alone_are_refused(mock: Mock) -> None:
 @pytest.mark.parametrize(
     ("content", "content_type", "status"),
     [
-        (b"{not json", "application/json", 400),
-        (b"\xff\xfe\x00", "application/json", 400),
         (b"data=1", "text/plain", 415),
         (b"[" * 5000 + b"]" * 5000, "application/json", 400),
         (b'{"data": ' + b"9" * 5000 + b"}", "application/json", 400),
     ],
-    ids=["malformed", "not-utf8", "wrong-content-type", "nested-too-deep", "huge-integer"],
+    ids=["wrong-content-type", "nested-too-deep", "huge-integer"],
 )
 def test_unreadable_bodies_get_the_envelope(
     mock: Mock, content: bytes, content_type: str, status: int
@@ -192,27 +190,6 @@ def test_unreadable_bodies_get_the_envelope(
     assert r.status_code == status
     assert r.headers["content-type"] == "application/json"
     assert r.json()["success"] is False
-
-
-@pytest.mark.parametrize(
-    ("method", "url", "status"), [("GET", URL, 405), ("POST", "/zipteams/api/v1/nope", 404)]
-)
-def test_unknown_path_or_method_gets_the_envelope(
-    mock: Mock, method: str, url: str, status: int
-) -> None:
-    r = mock.request(method, url, headers=HEADERS)
-    assert r.status_code == status
-    assert set(r.json()) == {"success", "message"}
-
-
-def test_payload_over_5mb_is_413(mock: Mock) -> None:
-    r = mock.request(
-        "POST",
-        URL,
-        content=b" " * (5 * 1024 * 1024 + 1),
-        headers={**HEADERS, "content-type": "application/json"},
-    )
-    assert (r.status_code, r.json()) == (413, {"success": False, "message": "Payload too large"})
 
 
 def test_prefer_code_forces_documented_error_with_its_headers(mock: Mock) -> None:
@@ -243,35 +220,6 @@ def test_prefer_and_query_select_named_examples(
         "POST", URL, json={"data": [item()]}, headers=headers, params=how.get("params")
     )
     assert (r.status_code, r.json()["message"]) == (status, message)
-
-
-@pytest.mark.parametrize(
-    "prefer", ["code=418", "example=noSuchExample", "code=200, example=missingTenantId"]
-)
-def test_unknown_preference_is_explained_in_the_envelope(mock: Mock, prefer: str) -> None:
-    r = post(mock, {"data": [item()]}, headers={**HEADERS, "prefer": prefer})
-    assert r.status_code == 400
-    assert r.json()["message"].startswith("Mock: no ")
-
-
-def test_prefer_does_not_bypass_auth(mock: Mock) -> None:
-    headers = {**HEADERS, "x-api-key": "wrong", "prefer": "code=200"}
-    assert post(mock, {"data": [item()]}, headers=headers).status_code == 403
-
-
-def test_rate_limit_per_partner_with_retry_after() -> None:
-    m = make_mock(rate_limit_overrides={"zipteams": "3/minute"})
-    assert [post(m, {"data": [item()]}).status_code for _ in range(3)] == [200] * 3
-    r = post(m, {"data": [item()]})
-    assert r.status_code == 429
-    assert r.json() == {
-        "success": False,
-        "message": "Rate limit exceeded. Try again in 60 seconds.",
-    }
-    assert 1 <= int(r.headers["retry-after"]) <= 60
-    other = CREDENTIALS["zipteams"][1]
-    headers = {**HEADERS, "x-api-key": other["api_key"], "x-api-secret": other["api_secret"]}
-    assert post(m, {"data": [item()]}, headers=headers).status_code == 200
 
 
 def test_resubmitted_call_is_accepted_and_stored_once(mock: Mock) -> None:

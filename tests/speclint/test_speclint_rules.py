@@ -229,6 +229,16 @@ def test_malformed_house_keywords(spec: Spec, lint_specs: LintSpecs) -> None:
     assert_finding(findings, FILE, base + "/properties/name/x-unique-by", "on an array schema")
 
 
+def test_malformed_csv_rows_keyword(spec: Spec, lint_specs: LintSpecs) -> None:
+    props = spec["components"]["schemas"]["WidgetInput"]["properties"]
+    props["name"]["x-csv-rows"] = {"pattern": "^[0-9]+$", "example": "abc"}
+    props["extra"] = {"type": "string", "x-csv-rows": {"pattern": "(", "example": "1"}}
+    findings = lint_specs(spec)
+    base = "/components/schemas/WidgetInput/properties"
+    assert_finding(findings, FILE, base + "/name/x-csv-rows", "does not match its pattern")
+    assert_finding(findings, FILE, base + "/extra/x-csv-rows", "does not compile")
+
+
 def test_retry_after_must_be_integer(spec: Spec, lint_specs: LintSpecs) -> None:
     spec["components"]["headers"]["RetryAfter"] = {"schema": {"type": "string"}, "example": "30"}
     pointer = "/components/responses/TooManyRequests/headers/Retry-After"
