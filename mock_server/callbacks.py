@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from jsonpointer import resolve_pointer
 
 from .egress import AllowList, Delivery, Dispatcher, HttpxSender, Scheduler, ThreadScheduler
+from .journal import Journal
 from .specindex import METHODS, resolve
 from .wire import utc_stamp
 
@@ -232,6 +233,10 @@ def install(runtime: Runtime, scheduler: Scheduler | None = None) -> Callbacks:
         clock=runtime.clock,
         journal_size=config.callback_journal_size,
         journal_body_bytes=config.journal_body_bytes,
+    )
+    # Bounded in bytes too (the dispatcher's own journal is bounded by count only).
+    dispatcher.journal = Journal(
+        config.callback_journal_size, config.callback_journal_bytes, config.journal_entry_bytes
     )
     callbacks = Callbacks(rules_of(runtime.apis), dispatcher, sender.close)
     runtime.extras[EXTRA] = callbacks

@@ -27,6 +27,8 @@ class Config:
     rate_limit_overrides: Mapping[str, str] = field(default_factory=dict)  # api -> "1000/second"
     journal_size: int = 500
     journal_body_bytes: int = 2048
+    journal_bytes: int = 4 << 20  # the journal's total JSON size; oldest entries leave first
+    journal_entry_bytes: int = 8192  # one entry (request or callback attempt), cut beyond
     max_namespaces: int = 1000
     max_items: int = 10_000
     log_level: str = "warning"
@@ -43,6 +45,7 @@ class Config:
     callback_retries: int = 3
     callback_timeout: float = 5.0
     callback_journal_size: int = 500
+    callback_journal_bytes: int = 4 << 20
     callback_queue_size: int = 1000
     callback_workers: int = 4
 
@@ -80,6 +83,18 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         help="replace an API's limits, e.g. zipteams=1000/minute (repeatable)",
     )
     parser.add_argument("--journal-size", type=int, default=Config.journal_size)
+    parser.add_argument(
+        "--journal-bytes",
+        type=int,
+        default=environ.get("MOCK_JOURNAL_BYTES", str(Config.journal_bytes)),
+        help="total bytes the request journal keeps (and the callback journal, each)",
+    )
+    parser.add_argument(
+        "--journal-entry-bytes",
+        type=int,
+        default=environ.get("MOCK_JOURNAL_ENTRY_BYTES", str(Config.journal_entry_bytes)),
+        help="bytes one journal entry keeps; a longer one is cut with a 'truncated' marker",
+    )
     parser.add_argument(
         "--store",
         default=environ.get("MOCK_STORE", Config.store),
@@ -127,6 +142,9 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "rate_limits": not args.no_rate_limits,
         "rate_limit_overrides": overrides,
         "journal_size": args.journal_size,
+        "journal_bytes": args.journal_bytes,
+        "journal_entry_bytes": args.journal_entry_bytes,
+        "callback_journal_bytes": args.journal_bytes,
         "log_level": args.log_level,
         "store": args.store,
         "workers": args.workers,

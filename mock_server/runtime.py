@@ -158,7 +158,7 @@ def build_runtime(
             replace(r, limit=override) if override else r for r in api.profile.rate_limits
         ]
     store: Store = MemoryStore(config.max_namespaces, config.max_items)
-    journal = Journal(config.journal_size)
+    journal = Journal(config.journal_size, config.journal_bytes, config.journal_entry_bytes)
     storage = None
     client = None
     if not config.store.startswith("memory://"):
@@ -168,7 +168,13 @@ def build_runtime(
 
         client = redisstore.connect(config.store)
         store = redisstore.RedisStore(client, max_items=config.max_items)
-        journal = redisstore.RedisJournal(client, "mock:journal", config.journal_size)
+        journal = redisstore.RedisJournal(
+            client,
+            "mock:journal",
+            config.journal_size,
+            config.journal_bytes,
+            config.journal_entry_bytes,
+        )
         storage = RedisStorage(config.store, wrap_exceptions=True, socket_timeout=2.0)
     runtime = Runtime(
         config=config,
@@ -181,6 +187,10 @@ def build_runtime(
     installed = callbacks.install(runtime, scheduler)
     if client is not None:
         installed.dispatcher.journal = redisstore.RedisJournal(
-            client, "mock:callbacks", config.callback_journal_size
+            client,
+            "mock:callbacks",
+            config.callback_journal_size,
+            config.callback_journal_bytes,
+            config.journal_entry_bytes,
         )
     return runtime
