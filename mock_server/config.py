@@ -32,6 +32,14 @@ class Config:
     max_namespaces: int = 1000
     max_items: int = 10_000
     log_level: str = "warning"
+    # connections (mock_server/protocol.py, frontdoor.py, __main__.py hands the rest to uvicorn)
+    max_header_bytes: int = 16_384  # request line + headers; more gets 431 in the envelope
+    max_headers: int = 100
+    header_timeout: float = 10.0  # from connection (or end of the last answer) to headers read
+    body_timeout: float = 30.0  # from headers read to the last body byte; then 408
+    keep_alive_timeout: float = 5.0  # idle between requests (uvicorn's timeout_keep_alive)
+    limit_concurrency: int | None = 1000  # connections + tasks; more get uvicorn's 503
+    graceful_timeout: float = 10.0  # SIGTERM: drain this long, then cancel and close
     store: str = "memory://"  # or redis://host:port/db: state shared by workers and hosts
     workers: int = 1
     # admin routes (mock_server/admin.py): None leaves them open, as on a loopback-only mock
@@ -113,6 +121,25 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "non-loopback address without one",
     )
     parser.add_argument("--log-level", default=environ.get("MOCK_LOG_LEVEL", "warning"))
+    limits = parser.add_argument_group("connection limits and timeouts")
+    for flag, env, kind, default, text in (
+        ("--max-header-bytes", "MOCK_MAX_HEADER_BYTES", int, Config.max_header_bytes,
+         "bytes of request line + headers; more is answered 431"),
+        ("--max-headers", "MOCK_MAX_HEADERS", int, Config.max_headers,
+         "header fields per request; more is answered 431"),
+        ("--timeout-header", "MOCK_TIMEOUT_HEADER", float, Config.header_timeout,
+         "seconds to receive a request's headers; then the connection is closed"),
+        ("--timeout-body", "MOCK_TIMEOUT_BODY", float, Config.body_timeout,
+         "seconds to receive a request's body once its headers are in; then 408"),
+        ("--timeout-keep-alive", "MOCK_TIMEOUT_KEEP_ALIVE", float, Config.keep_alive_timeout,
+         "seconds an idle connection stays open between requests"),
+        ("--limit-concurrency", "MOCK_LIMIT_CONCURRENCY", int, Config.limit_concurrency,
+         "connections + requests in flight; more are answered 503 (0: no cap)"),
+        ("--graceful-timeout", "MOCK_GRACEFUL_TIMEOUT", float, Config.graceful_timeout,
+         "on SIGTERM, seconds to let requests in flight finish before closing them"),
+    ):  # fmt: skip
+        value = environ.get(env, str(default))
+        limits.add_argument(flag, type=kind, default=kind(value), help=text)
     parser.add_argument(
         "--callback-allow",
         action="append",
@@ -130,6 +157,14 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     if any("=" not in item for item in args.rate_limit):
         parser.error("--rate-limit takes API=LIMIT, e.g. zipteams=1000/minute")
     overrides = dict(item.split("=", 1) for item in args.rate_limit)
+    if (
+        min(args.max_header_bytes, args.max_headers) < 1
+        or min(
+            args.timeout_header, args.timeout_body, args.timeout_keep_alive, args.graceful_timeout
+        )
+        <= 0
+    ):
+        parser.error("header limits and timeouts must be positive")
     if not args.store.startswith(("memory://", "redis://", "rediss://", "unix://")):
         parser.error("--store takes memory:// or redis://host:port/db")
     if args.workers < 1 or (args.workers > 1 and args.store.startswith("memory://")):
@@ -146,6 +181,13 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "journal_entry_bytes": args.journal_entry_bytes,
         "callback_journal_bytes": args.journal_bytes,
         "log_level": args.log_level,
+        "max_header_bytes": args.max_header_bytes,
+        "max_headers": args.max_headers,
+        "header_timeout": args.timeout_header,
+        "body_timeout": args.timeout_body,
+        "keep_alive_timeout": args.timeout_keep_alive,
+        "limit_concurrency": args.limit_concurrency or None,
+        "graceful_timeout": args.graceful_timeout,
         "store": args.store,
         "workers": args.workers,
         "callback_delay": args.callback_delay,
