@@ -130,6 +130,8 @@ class _Guarded:
             self.guard.note(
                 {
                     "api": None,
+                    "operation": None,
+                    "credential": None,
                     "method": None,
                     "path": None,
                     "status": 431,

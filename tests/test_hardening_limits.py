@@ -243,6 +243,9 @@ def test_a_header_section_far_over_the_limit_is_refused_before_it_is_buffered(
     sock.close()
     assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
     assert b'"message": "Request header fields too large' in answer
+    note = next(e for e in _journal(origin) if e["outcome"] == "headers_too_large")
+    assert note["status"] == 431 and note["headers"]["note"].startswith("not kept: over")
+    assert "ppp" not in json.dumps(note)
 
 
 def test_a_body_slower_than_the_body_timeout_gets_408_in_the_envelope(served: Any) -> None:
