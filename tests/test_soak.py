@@ -93,6 +93,13 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def p99_ms(latencies: list[float]) -> float:
+    """The 99th percentile in ms (the maximum, under 100 samples; 0.0 for none)."""
+    if len(latencies) > 100:
+        return statistics.quantiles(latencies, n=100)[98] * 1000
+    return max(latencies, default=0.0) * 1000
+
+
 @pytest.mark.slow
 def test_soak_mixed_traffic_has_no_5xx() -> None:
     seconds = float(os.environ.get("SOAK_SECONDS", "300"))
@@ -100,7 +107,7 @@ def test_soak_mixed_traffic_has_no_5xx() -> None:
     with mock_process_handle("--no-rate-limits") as (origin, proc):
         counter = itertools.count()
         lock = threading.Lock()
-        samples: list[tuple[float, float]] = []  # (time, latency s)
+        samples: list[tuple[float, float, str]] = []  # (time, latency s, kind)
         statuses: dict[int, int] = {}
         failures: list[str] = []
         stop_at = time.monotonic() + seconds
@@ -120,7 +127,7 @@ def test_soak_mixed_traffic_has_no_5xx() -> None:
                         continue
                     took = time.monotonic() - began
                     with lock:
-                        samples.append((began, took))
+                        samples.append((began, took, send.__name__))
                         statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
                         if r.status_code >= 500:
                             failures.append(f"{send.__name__}: {r.status_code} {r.text[:200]}")
@@ -134,8 +141,8 @@ def test_soak_mixed_traffic_has_no_5xx() -> None:
         for step in range(1, int(seconds // interval) + 1):
             time.sleep(max(0.0, started + step * interval - time.monotonic()))
             with lock:
-                window = [took for at, took in samples if at >= started + (step - 1) * interval]
-            p99 = statistics.quantiles(window, n=100)[98] * 1000 if len(window) > 100 else 0.0
+                window = [s[1] for s in samples if s[0] >= started + (step - 1) * interval]
+            p99 = p99_ms(window)
             row = {"t": round(step * interval), "rss_mb": rss_mb(proc.pid), "n": len(window)}
             report.append({**row, "p99_ms": p99})
             print(
@@ -146,5 +153,12 @@ def test_soak_mixed_traffic_has_no_5xx() -> None:
         for t in threads:
             t.join(timeout=60)
         print(f"soak: {len(samples)} requests, statuses {dict(sorted(statuses.items()))}")
+        # Which kind of request the tail belongs to: p99 per kind, first and last interval.
+        for name in sorted({kind for _, _, kind in samples}):
+            first = [t for at, t, k in samples if k == name and at < started + interval]
+            last = [t for at, t, k in samples if k == name and at >= stop_at - interval]
+            print(
+                f"soak: {name:<16} p99 first {p99_ms(first):6.1f} ms  last {p99_ms(last):6.1f} ms"
+            )
     assert failures == [], failures[:20]
     assert samples and statuses, "no traffic was sent"
