@@ -66,11 +66,12 @@ def uvicorn_config(
         access_log=False,
         factory=config.workers > 1,
         workers=config.workers,
-        http=protocol_class(),
+        http=protocol_class(config.http),
         timeout_keep_alive=config.keep_alive_timeout,  # type: ignore[arg-type]
         limit_concurrency=config.limit_concurrency,
         timeout_graceful_shutdown=config.graceful_timeout,  # type: ignore[arg-type]
-        h11_max_incomplete_event_size=guard.hard_bytes,
+        # h11's own bound a read above ours, so that ours answers first (431, not h11's 400)
+        h11_max_incomplete_event_size=guard.hard_bytes + 65_536,
     )
     settings.mock_guard = guard  # type: ignore[attr-defined]  # read by protocol.py
     return settings

@@ -40,6 +40,7 @@ class Config:
     keep_alive_timeout: float = 5.0  # idle between requests (uvicorn's timeout_keep_alive)
     limit_concurrency: int | None = 1000  # connections + tasks; more get uvicorn's 503
     graceful_timeout: float = 10.0  # SIGTERM: drain this long, then cancel and close
+    http: str = "auto"  # uvicorn's HTTP parser: httptools (auto, when installed) or h11
     store: str = "memory://"  # or redis://host:port/db: state shared by workers and hosts
     workers: int = 1
     # admin routes (mock_server/admin.py): None leaves them open, as on a loopback-only mock
@@ -121,6 +122,12 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "non-loopback address without one",
     )
     parser.add_argument("--log-level", default=environ.get("MOCK_LOG_LEVEL", "warning"))
+    parser.add_argument(
+        "--http",
+        choices=["auto", "httptools", "h11"],
+        default=environ.get("MOCK_HTTP", Config.http),
+        help="uvicorn's HTTP implementation (auto: httptools when installed)",
+    )
     limits = parser.add_argument_group("connection limits and timeouts")
     for flag, env, kind, default, text in (
         ("--max-header-bytes", "MOCK_MAX_HEADER_BYTES", int, Config.max_header_bytes,
@@ -188,6 +195,7 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "keep_alive_timeout": args.timeout_keep_alive,
         "limit_concurrency": args.limit_concurrency or None,
         "graceful_timeout": args.graceful_timeout,
+        "http": args.http,
         "store": args.store,
         "workers": args.workers,
         "callback_delay": args.callback_delay,

@@ -165,10 +165,13 @@ class GuardedH11(_Guarded, H11Protocol):
     pass
 
 
-def protocol_class() -> type[asyncio.Protocol]:
-    """httptools when installed (uvicorn's own "auto" choice), else h11."""
-    try:
-        import httptools  # noqa: F401
-    except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools
+def protocol_class(http: str = "auto") -> type[asyncio.Protocol]:
+    """``h11``, ``httptools``, or ``auto``: httptools when installed (uvicorn's own choice)."""
+    if http == "h11":
         return GuardedH11
+    if http == "auto":
+        try:
+            import httptools  # noqa: F401
+        except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools
+            return GuardedH11
     return GuardedHttpTools

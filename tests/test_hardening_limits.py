@@ -160,10 +160,15 @@ POST_HEAD = (
 )
 
 
-@pytest.fixture(scope="module", params=["async", "flask"])
+@pytest.fixture(
+    scope="module",
+    params=[("async", "httptools"), ("flask", "httptools"), ("async", "h11")],
+    ids=["async-httptools", "flask-httptools", "async-h11"],
+)
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    app, http = request.param
     args = ["--timeout-header", "1", "--timeout-keep-alive", "1", "--timeout-body", "1"]
-    with mock_process_handle("--app", request.param, *args) as handle:
+    with mock_process_handle("--app", app, "--http", http, *args) as handle:
         yield handle
 
 
