@@ -163,25 +163,30 @@ def bounded(entry: Mapping[str, Any], entry_bytes: int) -> dict[str, Any]:
     """``entry`` if it fits in ``entry_bytes``; otherwise its bulkiest fields, largest first,
     replaced by a cut of their JSON text ending ``…[truncated]``, and a ``truncated`` marker
     saying how large the entry was. Never larger than ``entry_bytes`` (a floor of 512)."""
+    return bounded_text(entry, entry_bytes)[0]
+
+
+def bounded_text(entry: Mapping[str, Any], entry_bytes: int) -> tuple[dict[str, Any], str]:
+    """:func:`bounded`, and its JSON text (serialised once when the entry fits)."""
     out = dict(entry)
-    size = size_of(out)
-    if size <= entry_bytes:
-        return out
+    text = json.dumps(out, default=str)
+    if len(text) <= entry_bytes:
+        return out, text
     limit = max(entry_bytes, 512)
-    marker = {"bytes": size, "limit": limit}
+    marker = {"bytes": len(text), "limit": limit}
     budget = limit - _MARKER_ROOM
     sizes = {k: size_of({k: v}) for k, v in out.items() if k not in _KEPT}
     for key in sorted(sizes, key=sizes.__getitem__, reverse=True):
         over = size_of(out) - budget
         if over <= 0:
             break
-        text = json.dumps(out[key], default=str)
-        keep = max(0, len(text) - over - 40)
-        out[key] = text[:keep] + "…[truncated]" if keep else "…[truncated]"
+        field_text = json.dumps(out[key], default=str)
+        keep = max(0, len(field_text) - over - 40)
+        out[key] = field_text[:keep] + "…[truncated]" if keep else "…[truncated]"
     if size_of(out) > budget:  # many middling fields: keep only what says what happened
         out = {k: out[k] for k in _KEPT if k in out and size_of({k: out[k]}) < 256}
     out["truncated"] = marker
-    return out
+    return out, json.dumps(out, default=str)
 
 
 class Journal:
@@ -197,10 +202,11 @@ class Journal:
         self._bytes = 0
 
     def record(self, entry: Mapping[str, Any]) -> None:
-        item = bounded(entry, self.entry_bytes)
+        item, text = bounded_text(entry, self.entry_bytes)
         with self._lock:
-            item = {"id": next(self._ids), **item}
-            size = size_of(item)
+            number = next(self._ids)
+            item = {"id": number, **item}
+            size = len(text) + len(str(number)) + 8  # its JSON with '"id": N, ' in front
             self._entries.append((item, size))
             self._bytes += size
             while self._entries and (

@@ -32,7 +32,7 @@ from typing import Any
 
 import redis
 
-from .journal import Journal, bounded
+from .journal import Journal, bounded_text
 from .problems import Rejection
 
 _PUT = """
@@ -219,7 +219,7 @@ class RedisJournal(Journal):
     def record(self, entry: Mapping[str, Any]) -> None:
         # Best effort while Redis is away: the answer already went out; a journal line is lost.
         try:
-            payload = json.dumps(bounded(entry, self.entry_bytes), default=str)
+            payload = bounded_text(entry, self.entry_bytes)[1]
             self._record(
                 keys=[self.key, self.key + ":id", self.key + ":bytes"],
                 args=[payload, self.capacity, self.max_bytes],
