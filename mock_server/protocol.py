@@ -1,13 +1,14 @@
 """uvicorn's HTTP protocol with the two guards uvicorn lacks: a header-read deadline and a
 header-size backstop that holds under httptools too.
 
-Why a subclass: uvicorn's ``timeout_keep_alive`` covers only the idle time after an answer,
-and is re-armed by every byte received, so a connection that never sends a byte, or trickles
-its headers one byte at a time, is held forever (uvicorn issue #157; ASGI middleware runs only
-once headers are complete, too late). h11 bounds a header block (``max_incomplete_event_size``,
-passed on from ``--max-header-bytes``), httptools does not, and neither answers in a partner's
-envelope. So here, for either implementation, with nothing overridden but the asyncio
-``Protocol`` methods and the response-complete hook both share:
+Why a subclass (no library or uvicorn setting serves): uvicorn's ``timeout_keep_alive`` covers
+only the idle time after an answer and is cancelled by the first byte of the next request, so a
+connection that never sends a byte, or trickles its headers, is held forever (uvicorn issue
+#157 lists a header timeout; ASGI middleware runs only once headers are complete, too late).
+h11 bounds a header block (``max_incomplete_event_size``, set from ``--max-header-bytes``),
+httptools has no bound uvicorn lets us set, and neither answers in a partner's envelope. So
+here, for either implementation, overriding only the asyncio ``Protocol`` methods and the
+response-complete hook both share:
 
 * from a connection's start, and from the end of each answer, the next request's headers must
   arrive within ``header_timeout`` (an idle connection after an answer is closed sooner, by
