@@ -9,7 +9,7 @@ ARGS   ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 REPORTS := reports
 
-.PHONY: help setup mock lint diff spec-history test redis-server fuzz-deep contract bench clean
+.PHONY: help setup mock lint diff spec-history test redis-server fuzz-deep contract bench soak clean
 
 help:
 	@echo "make mock       set up, then serve every partner API on http://$(HOST):$(PORT)"
@@ -19,6 +19,8 @@ help:
 	@echo "make fuzz-deep  many more fuzzing examples, for a longer hunt"
 	@echo "make contract PARTNER=<name> BASE_URL=https://...   the same suite against a live endpoint"
 	@echo "make bench      the mock against Prism and a bare ASGI ceiling (installs wrk and Prism)"
+	@echo "make soak [SOAK_SECONDS=300]   mixed traffic on every API against a real mock process;"
+	@echo "                prints RSS and p99 per minute, fails on any 5xx"
 
 setup: $(STAMP)
 
@@ -62,6 +64,12 @@ test: lint spec-history $(STAMP) redis-server
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Five minutes (SOAK_SECONDS) of mixed traffic; the figures are printed, not asserted.
+SOAK_SECONDS ?= 300
+soak: $(STAMP)
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/pytest tests/test_soak.py -m slow -s \
+		--timeout=$$(( $(SOAK_SECONDS) + 300 ))
 
 fuzz-deep: $(STAMP)
 	@mkdir -p $(REPORTS)

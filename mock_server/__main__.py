@@ -6,12 +6,16 @@ import gc
 import os
 import sys
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 import yaml
+from uvicorn.supervisors import Multiprocess
 
 from .config import Config, from_sources
 from .profile import ProfileError
+from .protocol import Guard, protocol_class
 from .runtime import Runtime, build_runtime
 
 
@@ -48,6 +52,43 @@ def banner(runtime: Runtime, config: Config) -> str:
     return "\n".join(lines)
 
 
+def uvicorn_config(
+    app: Any, config: Config, note: Callable[[dict[str, Any]], None] | None = None
+) -> uvicorn.Config:
+    """uvicorn's settings from ours: its own keep-alive, concurrency and shutdown limits, h11's
+    header bound, and our protocol subclass (protocol.py) for what uvicorn lacks."""
+    guard = Guard.for_limits(config.max_header_bytes, config.header_timeout, note)
+    settings = uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level=config.log_level,
+        access_log=False,
+        factory=config.workers > 1,
+        workers=config.workers,
+        http=protocol_class(config.http),
+        timeout_keep_alive=config.keep_alive_timeout,  # type: ignore[arg-type]
+        limit_concurrency=config.limit_concurrency,
+        timeout_graceful_shutdown=config.graceful_timeout,  # type: ignore[arg-type]
+        # h11's own bound a read above ours, so that ours answers first (431, not h11's 400)
+        h11_max_incomplete_event_size=guard.hard_bytes + 65_536,
+    )
+    settings.mock_guard = guard  # type: ignore[attr-defined]  # read by protocol.py
+    return settings
+
+
+def serve(app: Any, config: Config, note: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """What ``uvicorn.run`` does for one process or ``--workers N``, with our settings."""
+    settings = uvicorn_config(app, config, note)
+    server = uvicorn.Server(settings)
+    if settings.workers > 1:
+        Multiprocess(settings, sockets=[settings.bind_socket()]).run()
+    else:
+        server.run()
+    if not server.started and settings.workers == 1:
+        raise SystemExit(3)  # uvicorn's STARTUP_FAILURE: e.g. the port is taken
+
+
 def worker_app() -> object:
     """The app of one uvicorn worker (``--workers N``): each worker process builds its own
     runtime from the same command line and environment; state lives in the shared store."""
@@ -78,21 +119,11 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["MOCK_JWT_SECRET"] = config.jwt_secret
         if config.admin_token:
             os.environ["MOCK_ADMIN_TOKEN"] = config.admin_token
-        uvicorn.run(
-            "mock_server.__main__:worker_app",
-            factory=True,
-            workers=config.workers,
-            host=config.host,
-            port=config.port,
-            log_level=config.log_level,
-            access_log=False,
-        )
+        serve("mock_server.__main__:worker_app", config)
         return
     gc.collect()
     gc.freeze()
-    uvicorn.run(
-        app, host=config.host, port=config.port, log_level=config.log_level, access_log=False
-    )
+    serve(app, config, lambda e: runtime.journal.record({"time": runtime.clock(), **e}))
 
 
 if __name__ == "__main__":

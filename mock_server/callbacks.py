@@ -34,6 +34,7 @@ from jsonpointer import resolve_pointer
 from .api import Api
 from .config import Config
 from .egress import AllowList, Delivery, Dispatcher, HttpxSender, Scheduler, ThreadScheduler
+from .journal import Journal
 from .profile import CallbackEntry, ProfileError
 from .specindex import METHODS, resolve
 from .template import fill
@@ -226,6 +227,10 @@ def build(
         clock=clock,
         journal_size=config.callback_journal_size,
         journal_body_bytes=config.journal_body_bytes,
+    )
+    # Bounded in bytes too (the dispatcher's own journal is bounded by count only).
+    dispatcher.journal = Journal(
+        config.callback_journal_size, config.callback_journal_bytes, config.journal_entry_bytes
     )
     return Callbacks(rules_of(apis), dispatcher, sender.close)
 

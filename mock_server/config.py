@@ -27,12 +27,23 @@ class Config:
     rate_limit_overrides: Mapping[str, str] = field(default_factory=dict)  # api -> "1000/second"
     journal_size: int = 500
     journal_body_bytes: int = 2048
+    journal_bytes: int = 4 << 20  # the journal's total JSON size; oldest entries leave first
+    journal_entry_bytes: int = 8192  # one entry (request or callback attempt), cut beyond
     max_items: int = 10_000  # per collection of a namespace
     # the store's budgets (mock_server/store.py): bytes of stored JSON, namespaces per credential
     store_credential_bytes: int = 64 << 20
     store_namespace_bytes: int = 16 << 20
     store_tenants: int = 100
     log_level: str = "warning"
+    # connections (mock_server/protocol.py, frontdoor.py, __main__.py hands the rest to uvicorn)
+    max_header_bytes: int = 16_384  # request line + headers; more gets 431 in the envelope
+    max_headers: int = 100
+    header_timeout: float = 10.0  # from connection (or end of the last answer) to headers read
+    body_timeout: float = 30.0  # from headers read to the last body byte; then 408
+    keep_alive_timeout: float = 5.0  # idle between requests (uvicorn's timeout_keep_alive)
+    limit_concurrency: int | None = 1000  # connections + tasks; more get uvicorn's 503
+    graceful_timeout: float = 10.0  # SIGTERM: drain this long, then cancel and close
+    http: str = "auto"  # uvicorn's HTTP parser: httptools (auto, when installed) or h11
     store: str = "memory://"  # or redis://host:port/db: state shared by workers and hosts
     workers: int = 1
     # admin routes (mock_server/admin.py): None leaves them open, as on a loopback-only mock
@@ -48,6 +59,7 @@ class Config:
     callback_retries: int = 3
     callback_timeout: float = 5.0
     callback_journal_size: int = 500
+    callback_journal_bytes: int = 4 << 20
     callback_queue_size: int = 1000
     callback_workers: int = 4
 
@@ -86,6 +98,18 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     )
     parser.add_argument("--journal-size", type=int, default=Config.journal_size)
     parser.add_argument(
+        "--journal-bytes",
+        type=int,
+        default=environ.get("MOCK_JOURNAL_BYTES", str(Config.journal_bytes)),
+        help="total bytes the request journal keeps (and the callback journal, each)",
+    )
+    parser.add_argument(
+        "--journal-entry-bytes",
+        type=int,
+        default=environ.get("MOCK_JOURNAL_ENTRY_BYTES", str(Config.journal_entry_bytes)),
+        help="bytes one journal entry keeps; a longer one is cut with a 'truncated' marker",
+    )
+    parser.add_argument(
         "--store",
         default=environ.get("MOCK_STORE", Config.store),
         help="memory:// (default) or redis://host:port/db to share state between processes",
@@ -122,6 +146,31 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     )
     parser.add_argument("--log-level", default=environ.get("MOCK_LOG_LEVEL", "warning"))
     parser.add_argument(
+        "--http",
+        choices=["auto", "httptools", "h11"],
+        default=environ.get("MOCK_HTTP", Config.http),
+        help="uvicorn's HTTP implementation (auto: httptools when installed)",
+    )
+    limits = parser.add_argument_group("connection limits and timeouts")
+    for flag, env, kind, default, text in (
+        ("--max-header-bytes", "MOCK_MAX_HEADER_BYTES", int, Config.max_header_bytes,
+         "bytes of request line + headers; more is answered 431"),
+        ("--max-headers", "MOCK_MAX_HEADERS", int, Config.max_headers,
+         "header fields per request; more is answered 431"),
+        ("--timeout-header", "MOCK_TIMEOUT_HEADER", float, Config.header_timeout,
+         "seconds to receive a request's headers; then the connection is closed"),
+        ("--timeout-body", "MOCK_TIMEOUT_BODY", float, Config.body_timeout,
+         "seconds to receive a request's body once its headers are in; then 408"),
+        ("--timeout-keep-alive", "MOCK_TIMEOUT_KEEP_ALIVE", float, Config.keep_alive_timeout,
+         "seconds an idle connection stays open between requests"),
+        ("--limit-concurrency", "MOCK_LIMIT_CONCURRENCY", int, Config.limit_concurrency,
+         "connections + requests in flight; more are answered 503 (0: no cap)"),
+        ("--graceful-timeout", "MOCK_GRACEFUL_TIMEOUT", float, Config.graceful_timeout,
+         "on SIGTERM, seconds to let requests in flight finish before closing them"),
+    ):  # fmt: skip
+        value = environ.get(env, str(default))
+        limits.add_argument(flag, type=kind, default=kind(value), help=text)
+    parser.add_argument(
         "--callback-allow",
         action="append",
         metavar="HOST|NETWORK",
@@ -151,6 +200,14 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     if any("=" not in item for item in args.rate_limit):
         parser.error("--rate-limit takes API=LIMIT, e.g. zipteams=1000/minute")
     overrides = dict(item.split("=", 1) for item in args.rate_limit)
+    if (
+        min(args.max_header_bytes, args.max_headers) < 1
+        or min(
+            args.timeout_header, args.timeout_body, args.timeout_keep_alive, args.graceful_timeout
+        )
+        <= 0
+    ):
+        parser.error("header limits and timeouts must be positive")
     if not args.store.startswith(("memory://", "redis://", "rediss://", "unix://")):
         parser.error("--store takes memory:// or redis://host:port/db")
     if args.workers < 1 or (args.workers > 1 and args.store.startswith("memory://")):
@@ -161,8 +218,8 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         parser.error("--callback-loopback-ports takes port numbers, e.g. 8443,9000")
     if any(not 0 < p < 65536 for p in ports):
         parser.error("--callback-loopback-ports takes ports from 1 to 65535")
-    limits = (args.store_credential_bytes, args.store_namespace_bytes, args.store_tenants)
-    if min(limits) < 1:
+    budgets = (args.store_credential_bytes, args.store_namespace_bytes, args.store_tenants)
+    if min(budgets) < 1:
         parser.error("--store-credential-bytes, -namespace-bytes, -tenants take N >= 1")
     kwargs: dict[str, object] = {
         "spec": args.spec.resolve() if args.spec else None,
@@ -172,7 +229,18 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         "rate_limits": not args.no_rate_limits,
         "rate_limit_overrides": overrides,
         "journal_size": args.journal_size,
+        "journal_bytes": args.journal_bytes,
+        "journal_entry_bytes": args.journal_entry_bytes,
+        "callback_journal_bytes": args.journal_bytes,
         "log_level": args.log_level,
+        "max_header_bytes": args.max_header_bytes,
+        "max_headers": args.max_headers,
+        "header_timeout": args.timeout_header,
+        "body_timeout": args.timeout_body,
+        "keep_alive_timeout": args.timeout_keep_alive,
+        "limit_concurrency": args.limit_concurrency or None,
+        "graceful_timeout": args.graceful_timeout,
+        "http": args.http,
         "store": args.store,
         "workers": args.workers,
         "store_credential_bytes": args.store_credential_bytes,

@@ -24,6 +24,10 @@ class RequestContext:
     response_headers: dict[str, str] = field(default_factory=dict)
     body: bytearray = field(default_factory=bytearray)  # its first journal.PARSE_BYTES
     body_size: int = 0  # every byte received
+    # how the exchange ended, as journaled: answered, disconnect (the client left before its body
+    # was in), body_timeout (408), headers_too_large (431)
+    outcome: str = "answered"
+    headers_note: str | None = None  # kept instead of the headers when they were over the limit
 
 
 def of(scope: MutableMapping[str, Any]) -> RequestContext:

@@ -27,6 +27,15 @@ from .runtime import Runtime
 log = logging.getLogger("mock_server")
 
 
+UNMOUNTED = "No partner API is mounted at this path."
+# Answers for a path no partner API owns (no envelope to fill): status and message.
+GENERIC = {
+    "not_found": (404, UNMOUNTED),
+    "headers_too_large": (431, "Request header fields too large."),
+    "request_timeout": (408, "The request body was not received in time."),
+}
+
+
 def as_rejection(exc: Exception) -> Rejection:
     """Any exception, as the situation it amounts to."""
     if isinstance(exc, Rejection):
@@ -41,16 +50,18 @@ def as_rejection(exc: Exception) -> Rejection:
 
 def respond(runtime: Runtime, scope: MutableMapping[str, Any], exc: Exception) -> ConnexionResponse:
     rejection = as_rejection(exc)
-    if rejection.situation == "internal" and not isinstance(
-        exc, Rejection | HTTPException | ProblemException
+    ctx = context.of(scope)
+    if (
+        rejection.situation == "internal"
+        and not isinstance(exc, Rejection | HTTPException | ProblemException)
+        and ctx.outcome != "disconnect"  # the client left mid-body: journaled as such, no error
     ):
         log.error("unhandled error on %s %s", scope.get("method"), scope.get("path"), exc_info=exc)
-    ctx = context.of(scope)
     api = runtime.api_for_path(scope.get("path", ""))
     if api is None:
-        status = 404 if rejection.situation == "not_found" else 400
+        status, message = GENERIC.get(rejection.situation, (400, UNMOUNTED))
         body: Any = {
-            "message": "No partner API is mounted at this path.",
+            "message": message,
             "apis": [f"{a.base_path}/" for a in runtime.apis],
         }
         ctx.reasons = [body["message"]]

@@ -6,6 +6,7 @@ answer, including connexion's own refusals.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -44,33 +45,49 @@ class FrontDoor:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path == ADMIN or path.startswith(ADMIN + "/"):
-            await self._admin(scope, send)
-            return
         started = time.perf_counter()
         ctx = context.of(scope)
+        config = self.runtime.config
+        ctx.headers_note = header_excess(scope, config.max_header_bytes, config.max_headers)
+        if (path == ADMIN or path.startswith(ADMIN + "/")) and ctx.headers_note is None:
+            await self._admin(scope, send)
+            return
         api = self.runtime.api_for_path(path)
         ctx.api = api.name if api else None
         limit = api.profile.max_body_bytes if api else None
         status = 0
         received = 0
         limit_body = PARSE_BYTES  # kept for the journal, which redacts and cuts it
+        deadline = asyncio.get_running_loop().time() + config.body_timeout
+        body_done = False
 
         async def receive_counted() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # the body is in: what follows (a disconnect) may take any time
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                ctx.outcome = "body_timeout"
+                raise Rejection("request_timeout") from None
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 if len(ctx.body) <= limit_body:
                     ctx.body.extend(chunk[: limit_body + 1 - len(ctx.body)])
                 received += len(chunk)
                 ctx.body_size = received
+                body_done = not message.get("more_body", False)
                 if limit is not None and received > limit:
                     raise Rejection("payload_too_large")
+            elif message["type"] == "http.disconnect":
+                ctx.outcome = "disconnect"  # before its body was in: nobody to answer
             return message
 
         async def send_tracked(message: Message) -> None:
             nonlocal status
+            if ctx.outcome == "disconnect":  # the client is gone: the answer has no reader
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 if api is not None and api.profile.rate_limit_headers and not ctx.response_headers:
@@ -82,7 +99,10 @@ class FrontDoor:
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
         refusal: Rejection | None = None
-        if limit is not None and declared.isdigit() and int(declared) > limit:
+        if ctx.headers_note is not None:
+            ctx.outcome = "headers_too_large"
+            refusal = Rejection("headers_too_large")
+        elif limit is not None and declared.isdigit() and int(declared) > limit:
             refusal = Rejection("payload_too_large")
         elif not declared and "chunked" in headers.get("transfer-encoding", "").lower():
             # Connexion reads a request without Content-Length as bodiless, so a chunked body
@@ -130,7 +150,9 @@ class FrontDoor:
                 "query": redact_query(
                     scope.get("query_string", b"").decode("latin-1"), self.secret_headers
                 ),
-                "headers": redact_headers(
+                "headers": {"note": ctx.headers_note}
+                if ctx.headers_note
+                else redact_headers(
                     ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
                     self.secret_headers,
                 ),
@@ -139,8 +161,11 @@ class FrontDoor:
                 )
                 if ctx.body
                 else None,
-                "status": status,
-                "reasons": ctx.reasons,
+                "status": None if ctx.outcome == "disconnect" else status,
+                "outcome": ctx.outcome,
+                "reasons": ctx.reasons
+                if ctx.outcome != "disconnect"
+                else [f"the client closed the connection after {ctx.body_size} body bytes"],
                 "duration_ms": round(elapsed * 1000, 3),
             }
         )
@@ -209,6 +234,20 @@ class FrontDoor:
                 for a in self.runtime.apis
             ]
         }
+
+
+def header_excess(scope: Scope, max_bytes: int, max_count: int) -> str | None:
+    """None when the request line and headers are within the limits; else the note the journal
+    keeps instead of them (sizes only: a header over the limit is never stored)."""
+    headers = scope["headers"]
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+    size += sum(len(k) + len(v) + 4 for k, v in headers)  # "name: value\r\n"
+    if size <= max_bytes and len(headers) <= max_count:
+        return None
+    return (
+        f"not kept: {len(headers)} headers, {size} bytes of request line and headers "
+        f"(limits: {max_count} headers, {max_bytes} bytes)"
+    )
 
 
 async def _with_length(scope: Scope, receive: Receive) -> tuple[Scope, Receive]:

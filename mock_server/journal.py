@@ -1,7 +1,10 @@
 """The request journal: what arrived, what the mock answered, and why it refused.
 
-Bounded (a deque of ``capacity`` entries, oldest dropped). Secrets are redacted before an
-entry is stored, so neither the journal endpoint nor a log line can leak them.
+Bounded twice: at most ``capacity`` entries and at most ``max_bytes`` of them in total (their
+JSON size), oldest dropped first; an entry over ``entry_bytes`` is cut (``bounded``) with a
+visible ``truncated`` marker before it is stored. So the answer of ``GET /__mock/requests``
+can never be larger than ``max_bytes``. Secrets are redacted before an entry is stored, so
+neither the journal endpoint nor a log line can leak them.
 """
 
 from __future__ import annotations
@@ -145,22 +148,78 @@ def _redact_json(value: Any) -> Any:
     return value
 
 
+# Fields an entry keeps whole however it is cut: small scalars that say what happened.
+_KEPT = ("id", "time", "api", "operation", "credential", "method", "status", "outcome", "state")
+# Room left for the ``truncated`` marker and the ``id`` the store adds.
+_MARKER_ROOM = 160
+
+
+def size_of(entry: Mapping[str, Any]) -> int:
+    """An entry's size in bytes, as the journal answer serialises it (ASCII JSON)."""
+    return len(json.dumps(entry, default=str))
+
+
+def bounded(entry: Mapping[str, Any], entry_bytes: int) -> dict[str, Any]:
+    """``entry`` if it fits in ``entry_bytes``; otherwise its bulkiest fields, largest first,
+    replaced by a cut of their JSON text ending ``…[truncated]``, and a ``truncated`` marker
+    saying how large the entry was. Never larger than ``entry_bytes`` (a floor of 512)."""
+    return bounded_text(entry, entry_bytes)[0]
+
+
+def bounded_text(entry: Mapping[str, Any], entry_bytes: int) -> tuple[dict[str, Any], str]:
+    """:func:`bounded`, and its JSON text (serialised once when the entry fits)."""
+    out = dict(entry)
+    text = json.dumps(out, default=str)
+    if len(text) <= entry_bytes:
+        return out, text
+    limit = max(entry_bytes, 512)
+    marker = {"bytes": len(text), "limit": limit}
+    budget = limit - _MARKER_ROOM
+    sizes = {k: size_of({k: v}) for k, v in out.items() if k not in _KEPT}
+    for key in sorted(sizes, key=sizes.__getitem__, reverse=True):
+        over = size_of(out) - budget
+        if over <= 0:
+            break
+        field_text = json.dumps(out[key], default=str)
+        keep = max(0, len(field_text) - over - 40)
+        out[key] = field_text[:keep] + "…[truncated]" if keep else "…[truncated]"
+    if size_of(out) > budget:  # many middling fields: keep only what says what happened
+        out = {k: out[k] for k in _KEPT if k in out and size_of({k: out[k]}) < 256}
+    out["truncated"] = marker
+    return out, json.dumps(out, default=str)
+
+
 class Journal:
-    def __init__(self, capacity: int = 500) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=capacity)
+    def __init__(
+        self, capacity: int = 500, max_bytes: int = 4 << 20, entry_bytes: int = 8192
+    ) -> None:
+        self._entries: deque[tuple[dict[str, Any], int]] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.entry_bytes = entry_bytes
+        self._bytes = 0
 
     def record(self, entry: Mapping[str, Any]) -> None:
+        item, text = bounded_text(entry, self.entry_bytes)
         with self._lock:
-            self._entries.append({"id": next(self._ids), **entry})
+            number = next(self._ids)
+            item = {"id": number, **item}
+            size = len(text) + len(str(number)) + 8  # its JSON with '"id": N, ' in front
+            self._entries.append((item, size))
+            self._bytes += size
+            while self._entries and (
+                len(self._entries) > self.capacity or self._bytes > self.max_bytes
+            ):
+                self._bytes -= self._entries.popleft()[1]
 
     def query(
         self, api: str | None = None, status: int | None = None, limit: int = 100
     ) -> list[dict[str, Any]]:
         """Newest first, filtered by API name and status."""
         with self._lock:
-            entries = list(self._entries)
+            entries = [e for e, _ in self._entries]
         out = [
             e
             for e in reversed(entries)
@@ -172,3 +231,8 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+    def total_bytes(self) -> int:
+        with self._lock:
+            return self._bytes

@@ -22,8 +22,10 @@ DEFAULT_STATUS = {
     "insufficient_scope": 403,
     "not_found": 404,
     "method_not_allowed": 405,
+    "request_timeout": 408,  # the body did not arrive within --timeout-body
     "payload_too_large": 413,
     "unsupported_media_type": 415,
+    "headers_too_large": 431,  # over --max-header-bytes or --max-headers
     "validation": 422,
     "rate_limited": 429,
     "storage_full": 429,  # the store's byte budget or tenant cap (store.py)

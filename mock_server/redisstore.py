@@ -36,7 +36,7 @@ from typing import Any
 
 import redis
 
-from .journal import Journal
+from .journal import Journal, bounded_text
 from .problems import Rejection
 from .store import Budget, Index, index_values, storage_full
 
@@ -175,10 +175,19 @@ return 1
 
 # The entry arrives as a JSON object without its id; the id is spliced in front here so that
 # numbering and order agree across processes (cjson would turn an empty list into {}).
+# The journal list, bounded by count (ARGV[2]) and by total bytes (ARGV[3], kept in KEYS[3]):
+# the oldest entries leave first, in one atomic step.
 _RECORD = """
 local id = redis.call('INCR', KEYS[2])
-redis.call('LPUSH', KEYS[1], '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2))
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local item = '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2)
+redis.call('LPUSH', KEYS[1], item)
+local total = redis.call('INCRBY', KEYS[3], #item)
+local count = redis.call('LLEN', KEYS[1])
+while count > 0 and (count > tonumber(ARGV[2]) or total > tonumber(ARGV[3])) do
+  local old = redis.call('RPOP', KEYS[1])
+  total = redis.call('DECRBY', KEYS[3], #old)
+  count = count - 1
+end
 return id
 """
 
@@ -407,17 +416,29 @@ class RedisJournal(Journal):
     """A :class:`~mock_server.journal.Journal` (the same three methods) kept in a capped Redis
     list, shared by every process. It subclasses only so the runtime's type stays one."""
 
-    def __init__(self, client: redis.Redis, key: str, capacity: int = 500) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        key: str,
+        capacity: int = 500,
+        max_bytes: int = 4 << 20,
+        entry_bytes: int = 8192,
+    ) -> None:
         self.client = client
         self.key = key
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.entry_bytes = entry_bytes
         self._record = client.register_script(_RECORD)
 
     def record(self, entry: Mapping[str, Any]) -> None:
         # Best effort while Redis is away: the answer already went out; a journal line is lost.
         try:
-            payload = json.dumps(dict(entry), default=str)
-            self._record(keys=[self.key, self.key + ":id"], args=[payload, self.capacity])
+            payload = bounded_text(entry, self.entry_bytes)[1]
+            self._record(
+                keys=[self.key, self.key + ":id", self.key + ":bytes"],
+                args=[payload, self.capacity, self.max_bytes],
+            )
         except redis.RedisError:
             return
 
@@ -437,4 +458,8 @@ class RedisJournal(Journal):
 
     def clear(self) -> None:
         with _available():
-            self.client.delete(self.key)
+            self.client.delete(self.key, self.key + ":bytes")
+
+    def total_bytes(self) -> int:
+        with _available():
+            return int(self.client.get(self.key + ":bytes") or 0)

@@ -143,7 +143,7 @@ def build_runtime(
     )
     indexes = list_indexes(apis)
     store: Store = MemoryStore(config.max_items, budget, owner_of, indexes)
-    journal = Journal(config.journal_size)
+    journal = Journal(config.journal_size, config.journal_bytes, config.journal_entry_bytes)
     storage = None
     client = None
     if not config.store.startswith("memory://"):
@@ -155,7 +155,13 @@ def build_runtime(
         store = redisstore.RedisStore(
             client, max_items=config.max_items, budget=budget, owner=owner_of, indexes=indexes
         )
-        journal = redisstore.RedisJournal(client, "mock:journal", config.journal_size)
+        journal = redisstore.RedisJournal(
+            client,
+            "mock:journal",
+            config.journal_size,
+            config.journal_bytes,
+            config.journal_entry_bytes,
+        )
         storage = RedisStorage(config.store, wrap_exceptions=True, socket_timeout=2.0)
     runtime = Runtime(
         config=config,
@@ -172,6 +178,10 @@ def build_runtime(
     runtime.reset_hooks.append(installed.reset)
     if client is not None:
         installed.dispatcher.journal = redisstore.RedisJournal(
-            client, "mock:callbacks", config.callback_journal_size
+            client,
+            "mock:callbacks",
+            config.callback_journal_size,
+            config.callback_journal_bytes,
+            config.journal_entry_bytes,
         )
     return runtime

@@ -26,6 +26,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def mock_process(*args: str) -> Iterator[str]:
     """``python -m mock_server`` on a free port; yields its origin; stopped by PID afterwards."""
+    with mock_process_handle(*args) as (origin, _):
+        yield origin
+
+
+@contextlib.contextmanager
+def mock_process_handle(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As :func:`mock_process`, yielding the process too (for tests that signal it)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "--port", str(port), *args],
@@ -47,11 +54,18 @@ def mock_process(*args: str) -> Iterator[str]:
                 output = proc.stdout.read().decode() if proc.stdout else ""
                 raise RuntimeError(f"mock did not start (exit {proc.poll()}):\n{output}")
             time.sleep(0.1)
-        yield origin
+        yield origin, proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group, SIGKILL after 10 s; nothing if it has already exited."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -1,0 +1,178 @@
+"""uvicorn's HTTP protocol with the two guards uvicorn lacks: a header-read deadline and a
+header-size backstop that holds under httptools too.
+
+Why a subclass (no library or uvicorn setting serves): uvicorn's ``timeout_keep_alive`` covers
+only the idle time after an answer and is cancelled by the first byte of the next request, so a
+connection that never sends a byte, or trickles its headers, is held forever (uvicorn issue
+#157 lists a header timeout; ASGI middleware runs only once headers are complete, too late).
+h11 bounds a header block (``max_incomplete_event_size``, set from ``--max-header-bytes``),
+httptools has no bound uvicorn lets us set, and neither answers in a partner's envelope. So
+here, for either implementation, overriding only the asyncio ``Protocol`` methods and the
+response-complete hook both share:
+
+* from a connection's start, and from the end of each answer, the next request's headers must
+  arrive within ``header_timeout`` (an idle connection after an answer is closed sooner, by
+  uvicorn's keep-alive timeout);
+* a header block over ``hard_bytes`` (a multiple of ``--max-header-bytes``: the front door gives
+  the envelope 431 for anything between the two) is answered with a generic JSON 431 and closed,
+  never buffered further.
+
+The settings ride on the uvicorn ``Config`` (attribute ``mock_guard``), which uvicorn hands to
+each protocol it makes and pickles to ``--workers`` processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+log = logging.getLogger("mock_server")
+
+# The front door answers header sections between --max-header-bytes and this multiple of it in
+# the partner's envelope; beyond it, the protocol refuses before buffering more.
+HARD_FACTOR = 4
+HARD_FLOOR = 65_536
+
+
+@dataclass(frozen=True)
+class Guard:
+    header_timeout: float = 10.0
+    hard_bytes: int = HARD_FLOOR
+    # single-process mode: a note (sizes only) for the journal of a refusal made here
+    note: Callable[[dict[str, Any]], None] | None = None
+
+    @classmethod
+    def for_limits(
+        cls,
+        max_header_bytes: int,
+        header_timeout: float,
+        note: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Guard:
+        return cls(header_timeout, max(HARD_FLOOR, HARD_FACTOR * max_header_bytes), note)
+
+    def __reduce__(self) -> Any:  # the journal hook stays in the parent process
+        return (Guard, (self.header_timeout, self.hard_bytes, None))
+
+
+def response(status: int, reason: str, body: dict[str, Any]) -> bytes:
+    payload = json.dumps(body).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(payload)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + payload
+
+
+class _Guarded:
+    """Mixed in before uvicorn's protocol class; names only attributes both classes have
+    (``config``, ``transport``, ``cycle``, ``loop``, ``client``, ``on_response_complete``)."""
+
+    config: Any
+    transport: asyncio.Transport
+    cycle: Any
+    loop: asyncio.AbstractEventLoop
+    client: tuple[str, int] | None
+
+    def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)  # type: ignore[call-arg]
+        self.guard: Guard = getattr(config, "mock_guard", None) or Guard()
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._pending = 0  # bytes of the next request's header section seen so far
+
+    def _reading_headers(self) -> bool:
+        return self.cycle is None or bool(self.cycle.response_complete)
+
+    def _arm(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(self.guard.header_timeout, self._expired)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
+        if self.transport.is_closing():
+            self._disarm()
+            return
+        if not self._reading_headers():  # headers complete: the body has its own deadline
+            self._pending = 0
+            self._disarm()
+            return
+        self._pending += len(data)
+        self._arm()
+        if self._pending > self.guard.hard_bytes:
+            self._refuse_oversize()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        self._pending = 0  # the next request's headers: uvicorn's keep-alive timer runs first
+
+    def _refuse_oversize(self) -> None:
+        size = self._pending
+        log.warning("refused a request whose header section passed %d bytes", size)
+        if self.guard.note is not None:
+            self.guard.note(
+                {
+                    "api": None,
+                    "operation": None,
+                    "credential": None,
+                    "method": None,
+                    "path": None,
+                    "status": 431,
+                    "outcome": "headers_too_large",
+                    "headers": {"note": f"not kept: over {size} bytes of header section"},
+                    "reasons": [f"header section over {self.guard.hard_bytes} bytes"],
+                }
+            )
+        limit = self.guard.hard_bytes
+        body = {"message": f"Request header fields too large (over {limit} bytes)."}
+        self.transport.write(response(431, "Request Header Fields Too Large", body))
+        self.transport.close()
+        self._disarm()
+
+    def _expired(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing() or not self._reading_headers():
+            return
+        if self._pending:  # a request began and stalled: say so before closing
+            wait = self.guard.header_timeout
+            body = {"message": f"Request headers not received within {wait} s."}
+            self.transport.write(response(408, "Request Timeout", body))
+        self.transport.close()
+
+
+class GuardedHttpTools(_Guarded, HttpToolsProtocol):
+    pass
+
+
+class GuardedH11(_Guarded, H11Protocol):
+    pass
+
+
+def protocol_class(http: str = "auto") -> type[asyncio.Protocol]:
+    """``h11``, ``httptools``, or ``auto``: httptools when installed (uvicorn's own choice)."""
+    if http == "h11":
+        return GuardedH11
+    if http == "auto":
+        try:
+            import httptools  # noqa: F401
+        except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools
+            return GuardedH11
+    return GuardedHttpTools
