@@ -57,6 +57,11 @@ def config(
         # a nullable `campaign_id` in a message to the campaign read, then calls
         # /campaigns/None: an invalid request it counts as valid. So inference is off.
         "phases": {"stateful": {"max-steps": 12, "inference": {"algorithms": []}}},
+        # Schemathesis' own sanitization masks every auth header in a curl, the invented wrong
+        # key of an ignored-auth finding too, which hides what was sent. It is off; real secrets
+        # from the environment are masked by us instead (fuzzrun.mask), and the sandbox
+        # credentials of in-process runs are public (README) and shown as sent.
+        "output": {"sanitization": {"enabled": False}},
     }
     if read_only:
         # Read-only runs against a partner's real endpoint must send no unsafe method at all;
