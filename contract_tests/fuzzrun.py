@@ -14,6 +14,7 @@ the first call.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -88,7 +89,22 @@ def _curl(case: Any, response: Any, secrets: Iterable[str]) -> str:
     return mask(case.as_curl_command(headers=headers), secrets)
 
 
-def fuzz(schema: Any, operation: Any, secrets: Iterable[str] = ()) -> Result:
+def _call(case: Any, wait_out_429: bool) -> Any:
+    """The case's answer; with ``wait_out_429`` a 429 is waited out (``Retry-After``, at most
+    three times) and the request sent again, so the partner's own limit is not a finding."""
+    response = case.call()
+    for _ in range(3 if wait_out_429 else 0):
+        if response.status_code != 429:
+            break
+        retry = str(response.headers.get("retry-after", ["60"])[0])
+        time.sleep(float(retry) if retry.strip().isdigit() else 60)
+        response = case.call()
+    return response
+
+
+def fuzz(
+    schema: Any, operation: Any, secrets: Iterable[str] = (), wait_out_429: bool = False
+) -> Result:
     """Every example of every enabled phase for ``operation``, every check's result kept."""
     result = Result()
     secrets = tuple(secrets)
@@ -108,7 +124,7 @@ def fuzz(schema: Any, operation: Any, secrets: Iterable[str] = ()) -> Result:
     def body(case: Any) -> None:
         result.cases += 1
         try:
-            case.call_and_validate()
+            case.validate_response(_call(case, wait_out_429))
         except FailureGroup:
             pass  # each failure was recorded by after_validate, with its check's name
         except Exception as exc:  # no answer (refused, reset, timed out): recorded, not raised
@@ -136,15 +152,23 @@ class Run:
     """Fuzz each operation of ``schema`` once, on first demand, recording into ``ledger``."""
 
     def __init__(
-        self, api: str, schema: Any, ledger: Ledger | None = None, secrets: Iterable[str] = ()
+        self,
+        api: str,
+        schema: Any,
+        ledger: Ledger | None = None,
+        secrets: Iterable[str] = (),
+        wait_out_429: bool = False,
     ) -> None:
         self.api, self.schema, self.ledger, self.secrets = api, schema, ledger, tuple(secrets)
+        self.wait_out_429 = wait_out_429
         self.operations = {op.label: op for op in (r.ok() for r in schema.get_all_operations())}
         self._done: dict[str, Result] = {}
 
     def result(self, label: str) -> Result:
         if label not in self._done:
-            self._done[label] = found = fuzz(self.schema, self.operations[label], self.secrets)
+            operation = self.operations[label]
+            found = fuzz(self.schema, operation, self.secrets, self.wait_out_429)
+            self._done[label] = found
             if self.ledger is not None:
                 self._record(label, found)
         return self._done[label]
