@@ -42,6 +42,7 @@ def config(
     base_url: str | None = None,
     examples: int = 25,
     rate_limit: str | None = None,
+    operation_rates: dict[str, str] | None = None,
     read_only: bool = False,
 ) -> SchemathesisConfig:
     data: dict[str, Any] = {
@@ -75,6 +76,11 @@ def config(
         data["base-url"] = base_url
     if rate_limit:
         data["rate-limit"] = rate_limit
+    if operation_rates:  # an operation with its own documented limit gets its own pace
+        data["operations"] = [
+            {"include-operation-id": op_id, "rate-limit": rate}
+            for op_id, rate in operation_rates.items()
+        ]
     return SchemathesisConfig.from_dict(data)
 
 

@@ -72,6 +72,7 @@ def run_live(tmp_path: Path, partner: str, base_url: str, **env: str) -> ET.Elem
             "BASE_URL": base_url,
             "CONTRACT_RATE_LIMIT": "50/s",
             "FUZZ_EXAMPLES": "5",
+            "CONTRACT_REPORT_DIR": str(tmp_path),
             **env,
         },
         capture_output=True,
@@ -86,6 +87,16 @@ def cases(root: ET.Element) -> list[str]:
     return [c.get("name", "") for c in root.iter("testcase")]
 
 
+def fuzzed(root: ET.Element) -> set[str]:
+    """The operations fuzzed: test_live[<api> <METHOD> <path> · fuzz: <family>]."""
+    names = [c[len("test_live[") :] for c in cases(root) if c.startswith("test_live[")]
+    return {n.split(" · ")[0] for n in names if " · fuzz: " in n}
+
+
+def skips(root: ET.Element) -> list[str]:
+    return [s.get("message", "") for s in root.iter("skipped")]
+
+
 def arrived(origin: str, api: str) -> set[str]:
     """Methods and paths the mock's journal saw for ``api``."""
     entries = httpx.get(f"{origin}/__mock/requests", params={"api": api, "limit": 500}).json()[
@@ -97,11 +108,21 @@ def arrived(origin: str, api: str) -> set[str]:
 def test_live_mode_is_read_only_by_default(origin: str, tmp_path: Path) -> None:
     key = CREDENTIALS["voice"][0]["api_key"]
     root = run_live(tmp_path, "voice", f"{origin}/voice", CONTRACT_VOICE_BEARERAUTH=key)
-    fuzzed = [c for c in cases(root) if c == "test_live"]
     documented = [c for c in cases(root) if c.startswith("test_live_documented[")]
-    assert len(fuzzed) == 3, fuzzed  # listCalls, getCampaign, getBalance: the GETs
+    assert fuzzed(root) == {  # the GETs, each once per check family
+        "voice GET /api/v1/calls",
+        "voice GET /api/v1/campaigns/{campaign_id}",
+        "voice GET /api/v1/balance",
+    }
     assert documented and all(c.startswith("test_live_documented[voice GET ") for c in documented)
-    assert not list(root.iter("failure")) and not list(root.iter("skipped"))
+    assert any("auth: forged token → 401" in c for c in documented), documented
+    assert not list(root.iter("failure")), cases(root)
+    # skipped only for an input this run lacks, each named
+    assert all(
+        "_EXPIRED" in m or "_OTHER" in m or "CONTRACT_RATE_LIMIT_CHECK=1" in m for m in skips(root)
+    ), skips(root)
+    report = (tmp_path / "contract-voice.md").read_text()
+    assert "# Failures\n\nNone: every check held." in report, report[-2000:]
     seen = arrived(origin, "voice")
     assert "GET getBalance" in seen
     assert not [s for s in seen if s.split()[0] in {"POST", "PATCH", "PUT", "DELETE"}], seen
@@ -117,8 +138,7 @@ def test_live_mode_writes_when_allowed(origin: str, tmp_path: Path) -> None:
         "CONTRACT_ZIPTEAMS_SUBTENANTID": "live-sub",
     }
     root = run_live(tmp_path, "zipteams", f"{origin}/zipteams/api/v1", **env)
-    fuzzed = [c for c in cases(root) if c == "test_live"]
     documented = [c for c in cases(root) if c.startswith("test_live_documented[")]
-    assert len(fuzzed) == 2 and not list(root.iter("failure")), cases(root)
-    assert any("auth: missing x-tenant-id -> 400" in c for c in documented), documented
+    assert len(fuzzed(root)) == 2 and not list(root.iter("failure")), cases(root)
+    assert any("auth: missing x-tenant-id → 400" in c for c in documented), documented
     assert "POST ingestBatchCall" in arrived(origin, "zipteams")
