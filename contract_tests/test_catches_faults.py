@@ -5,6 +5,7 @@ Each fault is an ASGI wrapper around a fresh mock that spoils one thing the spec
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -230,6 +231,7 @@ def never_429(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes
     return start, body
 
 
+@functools.cache  # several planted-fault cases share a spoiled mock: each is probed once
 def documented_failures(
     spoil: Any, *, rate_limits: bool = False, api: str | None = None
 ) -> dict[str, list[str]]:
