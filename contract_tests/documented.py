@@ -528,9 +528,21 @@ def send(probe: Probe, request: Request) -> Answer:
                 response.status_code, dict(response.headers), response.text, tuple(sent), (problem,)
             )
         if step.id_field:
-            found_id = str(json.loads(response.text).get(step.id_field, ""))
+            try:
+                found_id = str(json.loads(response.text).get(step.id_field, ""))
+            except (ValueError, AttributeError):
+                problem = (
+                    f"setup {step.method} {path}: no {step.id_field!r} in {response.text[:300]}"
+                )
+                return Answer(
+                    response.status_code,
+                    dict(response.headers),
+                    response.text,
+                    tuple(sent),
+                    (problem,),
+                )
     path = probe.path.replace("{id}", found_id)
-    final = replace(Step(probe.method, path, probe.headers, probe.content))
+    final = Step(probe.method, path, probe.headers, probe.content)
     response = None
     for _ in range(probe.repeat):
         response = request(probe.method, path, probe.headers, probe.content)
