@@ -42,6 +42,7 @@ def config(
     base_url: str | None = None,
     examples: int = 25,
     rate_limit: str | None = None,
+    operation_rates: dict[str, str] | None = None,
     read_only: bool = False,
 ) -> SchemathesisConfig:
     data: dict[str, Any] = {
@@ -57,6 +58,11 @@ def config(
         # a nullable `campaign_id` in a message to the campaign read, then calls
         # /campaigns/None: an invalid request it counts as valid. So inference is off.
         "phases": {"stateful": {"max-steps": 12, "inference": {"algorithms": []}}},
+        # Schemathesis' own sanitization masks every auth header in a curl, the invented wrong
+        # key of an ignored-auth finding too, which hides what was sent. It is off; real secrets
+        # from the environment are masked by us instead (fuzzrun.mask), and the sandbox
+        # credentials of in-process runs are public (README) and shown as sent.
+        "output": {"sanitization": {"enabled": False}},
     }
     if read_only:
         # Read-only runs against a partner's real endpoint must send no unsafe method at all;
@@ -70,6 +76,11 @@ def config(
         data["base-url"] = base_url
     if rate_limit:
         data["rate-limit"] = rate_limit
+    if operation_rates:  # an operation with its own documented limit gets its own pace
+        data["operations"] = [
+            {"include-operation-id": op_id, "rate-limit": rate}
+            for op_id, rate in operation_rates.items()
+        ]
     return SchemathesisConfig.from_dict(data)
 
 

@@ -29,6 +29,7 @@ class Target:
     profile: Profile
     doc: dict[str, Any]
     credential: Mapping[str, Any]
+    others: tuple[Mapping[str, Any], ...] = ()  # the API's other sandbox credentials
 
 
 def env_name(api: str, scheme: str) -> str:
@@ -42,30 +43,34 @@ def targets() -> list[Target]:
     out = []
     for path in sorted((SPECS / "profiles").glob("*.yaml")):
         profile = load_profile(path)
+        first, *others = creds.get(profile.name) or [{}]
         out.append(
-            Target(
-                profile.name,
-                profile,
-                load_spec(profile.spec_path),
-                (creds.get(profile.name) or [{}])[0],
-            )
+            Target(profile.name, profile, load_spec(profile.spec_path), first, tuple(others))
         )
     return out
 
 
-def scheme_values(target: Target, live: bool = False) -> dict[str, str]:
-    """The value each security scheme sends: sandbox credentials, or environment variables."""
+def scheme_values(
+    target: Target,
+    live: bool = False,
+    credential: Mapping[str, Any] | None = None,
+    suffix: str = "",
+) -> dict[str, str]:
+    """The value each security scheme sends: sandbox credentials (``credential``, default the
+    first), or environment variables (``CONTRACT_<API>_<SCHEME><suffix>``, e.g. ``_OTHER`` for
+    a second credential)."""
     schemes = target.doc.get("components", {}).get("securitySchemes", {})
+    credential = target.credential if credential is None else credential
     values: dict[str, str] = {}
     for rule in target.profile.auth:
         if rule.scheme not in schemes:
             continue
         if live:
-            value = os.environ.get(env_name(target.name, rule.scheme))
+            value = os.environ.get(env_name(target.name, rule.scheme) + suffix)
         elif rule.partition:
             value = PARTITION_VALUE
         else:
-            value = target.credential.get(rule.credential or "")
+            value = credential.get(rule.credential or "")
         if value:
             values[rule.scheme] = str(value)
     return values

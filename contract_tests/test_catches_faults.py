@@ -5,6 +5,7 @@ Each fault is an ASGI wrapper around a fresh mock that spoils one thing the spec
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +30,7 @@ Spoil = Callable[[dict[str, Any], bytes], tuple[dict[str, Any], bytes]]
 class Faulty:
     """Let ``spoil`` rewrite every response (start message and whole body) of ``app``."""
 
-    def __init__(self, app: ASGIApp, spoil: Spoil) -> None:
+    def __init__(self, app: ASGIApp, spoil: Any) -> None:
         self.app, self.spoil = app, spoil
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,6 +39,12 @@ class Faulty:
             return
         start: dict[str, Any] = {}
         body = bytearray()
+        request = bytearray()
+
+        async def read() -> Message:
+            message = await receive()
+            request.extend(message.get("body", b""))
+            return message
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -45,7 +52,10 @@ class Faulty:
                 return
             body.extend(message.get("body", b""))
             if not message.get("more_body"):
-                new_start, new_body = self.spoil(dict(start), bytes(body))
+                args = (dict(start), bytes(body))
+                if self.spoil.__code__.co_argcount == 3:  # a spoil that looks at the request
+                    args += (bytes(request),)
+                new_start, new_body = self.spoil(*args)
                 headers = [
                     (k, v) for k, v in new_start["headers"] if k.lower() != b"content-length"
                 ]
@@ -53,7 +63,7 @@ class Faulty:
                 await send({**new_start, "headers": headers})
                 await send({"type": "http.response.body", "body": new_body})
 
-        await self.app(scope, receive, capture)
+        await self.app(scope, read, capture)
 
 
 def wrong_envelope(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
@@ -167,50 +177,189 @@ def no_allow(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]
     return start, body
 
 
-def documented_failures(spoil: Spoil) -> dict[str, list[str]]:
-    """Run every documented probe of every API against a spoiled mock: name -> problems."""
-    from starlette.testclient import TestClient
+def accepts_bad_token(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 401 and b"Invalid or expired token." in body:  # the voice API's
+        start["status"] = 200
+        return start, b'{"balance": 100.0, "currency": "PKR"}'
+    return start, body
 
-    from .documented import probes
-    from .test_documented_mock import run
 
-    runtime = build_runtime(Config(jwt_secret="faults", rate_limits=False))
-    client = TestClient(Faulty(build_app(runtime), spoil), raise_server_exceptions=False)
+def ignores_scopes(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 403 and b"AUTH_INVALID_SCOPE" in body:  # Ziett's
+        start["status"] = 201
+        return start, b'{"id": "m1", "status": "queued"}'
+    return start, body
+
+
+def foreign_readable(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 404 and b"not found" in body.lower():
+        start["status"] = 200
+        return start, b'{"id": "someone-elses"}'
+    return start, body
+
+
+def ignores_csv_rows(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 422 and b"csv_file" in body:
+        start["status"] = 201
+        return start, b'{"id": "c1", "status": "PENDING"}'
+    return start, body
+
+
+def non_utf8_500(
+    start: dict[str, Any], body: bytes, request: bytes
+) -> tuple[dict[str, Any], bytes]:
+    """A server whose JSON parser crashes on bytes that are not UTF-8 (valid JSON is fine)."""
+    try:
+        request.decode("utf-8")
+    except UnicodeDecodeError:
+        if start["status"] == 400:
+            start["status"] = 500
+            start["headers"] = [(b"content-type", b"text/plain")]
+            return start, b"UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff"
+    return start, body
+
+
+def no_retry_after(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"retry-after"]
+    return start, body
+
+
+def never_429(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] == 429:
+        start["status"] = 200
+        return start, b"{}"
+    return start, body
+
+
+@functools.cache  # several planted-fault cases share a spoiled mock: each is probed once
+def documented_failures(
+    spoil: Any, *, rate_limits: bool = False, api: str | None = None
+) -> dict[str, list[str]]:
+    """Run every documented probe of every API (or of ``api``) against a spoiled mock: name ->
+    problems. With ``rate_limits`` the rate-limit probes instead (against documented limits)."""
+    from .test_documented_mock import PROBES, RATE_PROBES, mock_client, run
+
+    client = mock_client(rate_limits=rate_limits, app=lambda app: Faulty(app, spoil))
     failures = {}
-    for target in targets():
-        for probe in probes(target):
-            problems = run(client, probe, target.profile.prefix)
-            if problems:
-                failures[probe.name] = problems
+    for probe in RATE_PROBES if rate_limits else PROBES:
+        if api is not None and probe.api != api:
+            continue
+        if rate_limits:  # each burst against fresh windows
+            client = mock_client(rate_limits=True, app=lambda app: Faulty(app, spoil))
+        problems = [] if probe.skip else run(client, probe)
+        if problems:
+            failures[probe.name] = problems
     return failures
 
 
 @pytest.mark.parametrize(
     ("spoil", "flagged"),
     [
-        (accepts_wrong_key, "zipteams POST /partner/ingest/batch-call | auth: wrong x-api-key"),
-        (tenant_401, "zipteams POST /partner/ingest/batch-call | auth: missing x-tenant-id"),
-        (ignores_vendor_rules, "zipteams POST /partner/ingest/batch-call | vendor rule: x-after"),
-        (ignores_vendor_rules, "zipteams POST /partner/ingest/batch-call | vendor rule: x-unique"),
-        (wrong_envelope, "ziett POST /c/v1/messages | envelope: malformed JSON"),
+        (accepts_wrong_key, "zipteams POST /partner/ingest/batch-call · auth: wrong x-api-key"),
+        (tenant_401, "zipteams POST /partner/ingest/batch-call · auth: missing x-tenant-id"),
+        (ignores_vendor_rules, "zipteams POST /partner/ingest/batch-call · vendor rule: x-after"),
+        (ignores_vendor_rules, "zipteams POST /partner/ingest/batch-call · vendor rule: x-unique"),
+        (ignores_csv_rows, "voice POST /api/v1/campaigns · vendor rule: x-csv-rows a row"),
+        (ignores_csv_rows, "voice POST /api/v1/campaigns · vendor rule: x-csv-rows no rows"),
+        (ignores_csv_rows, "voice POST /api/v1/campaigns · vendor rule: x-csv-rows not UTF-8"),
+        (wrong_envelope, "ziett POST /c/v1/messages · envelope: malformed JSON"),
+        (non_utf8_500, "ziett POST /c/v1/messages · envelope: non-UTF-8 body"),
         (
             no_allow,
-            "360dialog DELETE /api/v2/partners/examplePA | envelope: unknown method (Allow)",
+            "360dialog DELETE /api/v2/partners/examplePA · envelope: unknown method (Allow)",
         ),
+        (accepts_bad_token, "voice GET /api/v1/balance · auth: forged token"),
+        (accepts_bad_token, "voice GET /api/v1/balance · auth: expired token"),
+        (ignores_scopes, "ziett POST /c/v1/messages · auth: missing scope messages:send"),
+        (
+            foreign_readable,
+            "360dialog GET /api/v2/partners/examplePA · isolation: another credential's",
+        ),
+        (foreign_readable, "voice GET /api/v1/campaigns/{id} · isolation: another credential's"),
     ],
     ids=[
         "wrong-key-accepted",
         "tenant-401-not-400",
         "end-before-start-accepted",
         "duplicate-ids-accepted",
+        "csv-bad-row-accepted",
+        "csv-no-rows-accepted",
+        "csv-not-utf8-accepted",
         "error-outside-envelope",
+        "non-utf8-body-500",
         "405-without-allow",
+        "forged-token-accepted",
+        "expired-token-accepted",
+        "scope-ignored",
+        "foreign-partner-readable",
+        "foreign-campaign-readable",
     ],
 )
-def test_documented_checks_flag_planted_fault(spoil: Spoil, flagged: str) -> None:
-    failures = documented_failures(spoil)
+def test_documented_checks_flag_planted_fault(spoil: Any, flagged: str) -> None:
+    failures = documented_failures(spoil, api=flagged.split()[0])
     assert any(name.startswith(flagged) for name in failures), sorted(failures)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "problem"),
+    [(no_retry_after, "without a Retry-After"), (never_429, "and no 429")],
+    ids=["429-without-retry-after", "limit-never-enforced"],
+)
+def test_rate_limit_check_flags_planted_fault(spoil: Spoil, problem: str) -> None:
+    failures = documented_failures(spoil, rate_limits=True)
+    flagged = [n for n, p in failures.items() if any(problem in x for x in p)]
+    assert any("rate limit: too many requests" in n for n in flagged), failures
+    assert len(failures) == 4, sorted(failures)  # every API's burst
 
 
 def test_unspoiled_mock_passes_every_documented_check() -> None:
     assert documented_failures(lambda s, b: (s, b)) == {}
+    assert documented_failures(lambda s, b: (s, b), rate_limits=True) == {}
+
+
+def ignores_auth(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+    if start["status"] in (401, 403):
+        start["status"] = 200
+        return start, b'{"balance": 100.0, "currency": "PKR"}'
+    return start, body
+
+
+def voice_balance_run(spoil: Spoil, secrets: tuple[str, ...] = ()) -> Any:
+    from .fuzzrun import Run
+
+    target = next(t for t in targets() if t.name == "voice")
+    runtime = build_runtime(Config(jwt_secret="faults", rate_limits=False))
+    return target, Run(
+        "voice", asgi_schema(target, Faulty(build_app(runtime), spoil)), None, secrets
+    )
+
+
+def test_fuzzing_lists_every_failure_by_check_family_with_curl() -> None:
+    """Two faults in one operation: both check families fail, each with its findings and a
+    curl; an unrelated family still passes (the run did not stop at the first failure)."""
+
+    def two_faults(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+        return ignores_auth(*missing_header(start, body))
+
+    target, run = voice_balance_run(two_faults)
+    label = "GET /api/v1/balance"
+    ignored = run.verdict(label, "fuzz: auth not ignored")
+    headers = run.verdict(label, "fuzz: documented response headers")
+    assert ignored and headers, (ignored, headers)
+    assert run.verdict(label, "fuzz: no server error") == []
+    assert all("Reproduce: curl" in p for p in ignored + headers), ignored + headers
+    # the credentials are shown as sent (sandbox values), not as schemathesis' "[Filtered]"
+    curls = [f.curl for found in run.result(label).findings.values() for f in found]
+    key = str(target.credential["api_key"])
+    assert any(f"Authorization: Bearer {key}" in c for c in curls), curls
+    assert not any("[Filtered]" in c for c in curls), curls
+
+
+def test_fuzzing_masks_real_secrets_in_the_curl() -> None:
+    target = next(t for t in targets() if t.name == "voice")
+    key = str(target.credential["api_key"])
+    _, run = voice_balance_run(missing_header, secrets=(key,))
+    found = run.result("GET /api/v1/balance").findings["fuzz: documented response headers"]
+    curls = [f.curl for f in found]
+    assert curls and all(key not in c for c in curls), curls
+    assert any("Authorization: Bearer [Filtered]" in c for c in curls), curls

@@ -1,9 +1,13 @@
 """The documented-behaviour checks (documented.py) against the unmodified mock, in-process.
 
-One test case per operation and check, named like a checklist line.
+One test case per operation and check, named like a checklist line; each result goes to the
+run report (ledger.py). The rate-limit check runs here against a mock with its documented
+limits on (live it is opt-in: it spends the partner's quota).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,35 +16,104 @@ from mock_server.app import build_app
 from mock_server.config import Config
 from mock_server.runtime import build_runtime
 
-from .documented import Probe, curl, judge, probes
+from .documented import (
+    Answer,
+    Probe,
+    curl,
+    judge,
+    probes,
+    rate_limit_probe,
+    sandbox_credentials,
+    send,
+)
+from .ledger import LEDGER, Ledger
 from .targets import targets
 
+JWT_SECRET = "documented-checks-jwt-secret-32bytes"
 TARGETS = targets()
-PROBES = [p for t in TARGETS for p in probes(t)]
+CREDENTIALS = {t.name: sandbox_credentials(t, JWT_SECRET) for t in TARGETS}
+PROBES = [p for t in TARGETS for p in probes(t, credentials=CREDENTIALS[t.name])]
+RATE_PROBES = [
+    p for t in TARGETS if (p := rate_limit_probe(t, CREDENTIALS[t.name], read_only=False))
+]
 PREFIX = {t.name: t.profile.prefix for t in TARGETS}
+BASE = "http://127.0.0.1:8080"  # where `make mock` serves: the curl replays against it
 
 
-def run(client: TestClient, probe: Probe, prefix: str) -> list[str]:
-    response = client.request(
-        probe.method, prefix + probe.path, headers=probe.headers, content=probe.content
+def mock_client(*, rate_limits: bool = False, app: Any = None) -> TestClient:
+    runtime = build_runtime(Config(jwt_secret=JWT_SECRET, rate_limits=rate_limits))
+    return TestClient(
+        app(build_app(runtime)) if app else build_app(runtime), raise_server_exceptions=False
     )
-    return judge(probe, response.status_code, dict(response.headers), response.text)
+
+
+def answer(client: TestClient, probe: Probe) -> Answer:
+    prefix = PREFIX[probe.api]
+
+    def request(method: str, path: str, headers: dict[str, str], content: bytes | None) -> Any:
+        return client.request(method, prefix + path, headers=headers, content=content)
+
+    return send(probe, request)
+
+
+def run(client: TestClient, probe: Probe, ledger: Ledger | None = None) -> list[str]:
+    """Every departure of the mock's answer to ``probe``; recorded in ``ledger`` if given."""
+    got = answer(client, probe)
+    problems = judge(probe, got)
+    if ledger is not None:
+        check = f"{probe.check} → {probe.status}"
+        replay = curl(got, BASE + PREFIX[probe.api], ())
+        if problems:
+            ledger.failed(
+                probe.api,
+                probe.operation,
+                check,
+                "departs from the docs",
+                "\n".join(problems),
+                replay,
+            )
+        else:
+            ledger.passed(probe.api, probe.operation, check)
+    return problems
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    runtime = build_runtime(Config(jwt_secret="documented", rate_limits=False))
-    return TestClient(build_app(runtime), raise_server_exceptions=False)
+    return mock_client()
 
 
 @pytest.mark.parametrize("probe", PROBES, ids=[p.name for p in PROBES])
 def test_documented(client: TestClient, probe: Probe) -> None:
-    problems = run(client, probe, PREFIX[probe.api])
-    replay = curl(probe, "http://127.0.0.1:8080" + PREFIX[probe.api], set())
-    assert not problems, f"{probe.name}:\n- " + "\n- ".join(problems) + f"\nReproduce: {replay}"
+    if probe.skip:
+        pytest.skip(probe.skip)
+    problems = run(client, probe, LEDGER)
+    replay = curl(probe, BASE + PREFIX[probe.api], ())
+    assert not problems, f"{probe.name}:\n- " + "\n- ".join(problems) + f"\nReproduce:\n{replay}"
+
+
+@pytest.mark.parametrize("probe", RATE_PROBES, ids=[p.name for p in RATE_PROBES])
+def test_documented_rate_limit(probe: Probe) -> None:
+    problems = run(mock_client(rate_limits=True), probe, LEDGER)
+    assert not problems, f"{probe.name}:\n- " + "\n- ".join(problems)
 
 
 def test_every_api_has_auth_and_envelope_probes() -> None:
     for target in TARGETS:
         checks = {p.check.split(":")[0] for p in PROBES if p.api == target.name}
         assert {"auth", "envelope"} <= checks, (target.name, checks)
+
+
+def test_every_new_category_is_probed_in_process() -> None:
+    """Each category of issue 9 has at least one probe that runs (none skipped in-process)."""
+    checks = {p.check for p in PROBES if not p.skip}
+    for wanted in (
+        "auth: forged token",
+        "auth: expired token",
+        "auth: missing scope",
+        "isolation: another credential's resource",
+        "envelope: non-UTF-8 body",
+        "vendor rule: x-csv-rows",
+    ):
+        assert any(c.startswith(wanted) for c in checks), (wanted, sorted(checks))
+    assert {p.api for p in RATE_PROBES} == {t.name for t in TARGETS}
+    assert not [p.name for p in PROBES if p.skip]

@@ -1,19 +1,22 @@
 """Fuzz every operation of every spec against the mock, in-process, with every check on.
 
-One parametrized test per partner API (so JUnit names each operation), plus a stateful test
-where a spec's ``links`` chain resources.
+One test case per operation and check family (``zipteams POST /partner/ingest/batch-call ·
+fuzz: response matches schema``); each operation is fuzzed once, every failure kept
+(fuzzrun.py) and written to the run report (ledger.py). Plus a stateful test where a spec's
+``links`` chain resources.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+import pytest
 from hypothesis import HealthCheck, settings
 
 from mock_server.app import build_app
 from mock_server.config import Config
 from mock_server.runtime import build_runtime
 
+from .fuzzrun import Run
+from .ledger import LEDGER
 from .suite import asgi_schema
 from .targets import targets
 
@@ -29,18 +32,20 @@ RUNTIME = build_runtime(
 APP = build_app(RUNTIME)
 
 
-def _make_test(schema: Any) -> Any:
-    @schema.parametrize()
-    @settings(suppress_health_check=list(HealthCheck), deadline=None)
-    def test(case: Any) -> None:
-        case.call_and_validate()
+RUNS = {t.name: Run(t.name, asgi_schema(t, APP), LEDGER) for t in TARGETS}
+PAIRS = [(api, label, name) for api, run in RUNS.items() for label, name in run.pairs()]
 
-    return test
+
+@pytest.mark.parametrize(
+    ("api", "operation", "check"), PAIRS, ids=[f"{a} {o} · {c}" for a, o, c in PAIRS]
+)
+def test_fuzz(api: str, operation: str, check: str) -> None:
+    problems = RUNS[api].verdict(operation, check)
+    assert not problems, f"{api} {operation} · {check}:\n- " + "\n- ".join(problems)
 
 
 for _target in TARGETS:
-    _schema = asgi_schema(_target, APP)
-    globals()[f"test_fuzz_{_target.name}"] = _make_test(_schema)
+    _schema = RUNS[_target.name].schema
     if any(
         "links" in r
         for p in _target.doc.get("paths", {}).values()

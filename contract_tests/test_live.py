@@ -14,25 +14,49 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 
-from .documented import Probe, curl, judge, probes
+from .documented import Answer, Probe, curl, judge, live_credentials, probes, rate_limit_probe, send
+from .fuzzrun import Run
+from .ledger import LEDGER
 from .suite import config
-from .targets import Target, scheme_values, targets
+from .targets import Target, env_name, targets
 
 SAFE_METHODS = ["GET", "HEAD", "OPTIONS"]
 
 
-def pace(target: Target) -> str:
-    """The tightest documented limit, in schemathesis' notation (e.g. ``120/m``)."""
+def _notation(limit: str) -> tuple[float, str]:
+    """``120/minute`` -> (requests per second, schemathesis' ``120/m``)."""
     units = {"second": "s", "minute": "m", "hour": "h"}
-    best: tuple[float, str] | None = None
+    amount, _, unit = limit.partition("/")
+    short = units[unit.rstrip("s")]
+    return int(amount) / {"s": 1, "m": 60, "h": 3600}[short], f"{amount}/{short}"
+
+
+def paces(target: Target, read_only: bool = False) -> tuple[str, dict[str, str]]:
+    """The documented limits as paces: one for every operation a rule without ``operations``
+    covers (the tightest such rule), and one per operation a rule names. Operations a
+    read-only run does not send do not slow it down."""
+    sent = {
+        op.get("operationId"): method
+        for item in target.doc.get("paths", {}).values()
+        for method, op in item.items()
+        if isinstance(op, dict) and (not read_only or method.upper() in SAFE_METHODS)
+    }
+    default: tuple[float, str] | None = None
+    own: dict[str, tuple[float, str]] = {}
     for rule in target.profile.rate_limits:
-        amount, _, unit = rule.limit.partition("/")
-        per_second = int(amount) / {"s": 1, "m": 60, "h": 3600}[units[unit.rstrip("s")]]
-        if best is None or per_second < best[0]:
-            best = (per_second, f"{amount}/{units[unit.rstrip('s')]}")
-    return best[1] if best else "10/s"
+        pace = _notation(rule.limit)
+        if not rule.operations:
+            default = min(default, pace) if default else pace
+        for op_id in rule.operations:
+            if op_id in sent:
+                own[op_id] = min(own[op_id], pace) if op_id in own else pace
+    return (default[1] if default else "10/s"), {k: v[1] for k, v in own.items()}
+
+
+def pace(target: Target, read_only: bool = False) -> str:
+    """The pace of an operation no rule names (README, "Pace")."""
+    return paces(target, read_only)[0]
 
 
 def seconds_per_request(rate: str) -> float:
@@ -60,21 +84,28 @@ def has_safe_operation(target: Target) -> bool:
     )
 
 
+def rates(target: Target, read_only: bool) -> tuple[str, dict[str, str]]:
+    """The paces of this run: CONTRACT_RATE_LIMIT overrides every documented one (e.g. for a
+    sandbox with its own limit)."""
+    override = os.environ.get("CONTRACT_RATE_LIMIT")
+    return (override, {}) if override else paces(target, read_only)
+
+
 def live_schema() -> Any:
     target = live_target()
     if target is None:
         return None
     base_url = os.environ["BASE_URL"]
-    # CONTRACT_RATE_LIMIT overrides the documented pace (e.g. for a sandbox with its own limit).
-    rate = os.environ.get("CONTRACT_RATE_LIMIT") or pace(target)
     examples = int(os.environ.get("FUZZ_EXAMPLES", "10"))
     read_only = os.environ.get("ALLOW_WRITES") != "1"
+    rate, own = rates(target, read_only)
     cfg = config(
         target,
         live=True,
         base_url=base_url,
         examples=examples,
         rate_limit=rate,
+        operation_rates=own,
         read_only=read_only,
     )
     schema = schemathesis.openapi.from_path(str(target.profile.spec_path), config=cfg)
@@ -87,13 +118,48 @@ def live_schema() -> Any:
 
 TARGET = live_target()
 READ_ONLY = os.environ.get("ALLOW_WRITES") != "1"
-RATE = (os.environ.get("CONTRACT_RATE_LIMIT") or pace(TARGET)) if TARGET else "10/s"
+RATE, OWN_RATES = rates(TARGET, READ_ONLY) if TARGET else ("10/s", {})
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
-# The time budget per test follows from the pace: schemathesis sends a few requests per example
-# (the coverage phase alone sends dozens per operation); allow 30 per example plus a minute.
-# An estimate: only Zipteams at 120/min was timed, and 4 per example was too few (80 s).
-BUDGET = int(EXAMPLES * 30 * seconds_per_request(RATE)) + 60
+
+
+def rate_of(operation: str) -> str:
+    """The pace of ``operation`` ("METHOD /path")."""
+    if TARGET is None:
+        return RATE
+    method, _, path = operation.partition(" ")
+    op = TARGET.doc.get("paths", {}).get(path, {}).get(method.lower(), {})
+    return OWN_RATES.get(op.get("operationId", ""), RATE)
+
+
+def budget(operation: str) -> int:
+    """The time budget of the test that fuzzes ``operation``, from its pace: schemathesis sends
+    a few requests per example (the coverage phase alone sends dozens per operation); allow 30
+    per example plus a minute. An estimate (README, "Pace")."""
+    return int(EXAMPLES * 30 * seconds_per_request(rate_of(operation))) + 60
+
+
+def probe_budget(operation: str) -> int:
+    """A documented check sends at most a few paced requests; a 429 is waited out 3 times."""
+    return int(3 * (60 + 4 * seconds_per_request(rate_of(operation)))) + 30
+
+
 SCHEMA = live_schema()
+CREDENTIALS = live_credentials(TARGET, os.environ) if TARGET else None
+# Every credential value taken from the environment: masked wherever a curl is shown. Tenant
+# ids (partition schemes) are not secrets, and masking a short one would garble curls.
+SECRETS = {
+    value
+    for rule in (TARGET.profile.auth if TARGET else ())
+    if not rule.partition
+    for suffix in ("", "_OTHER", "_LIMITED", "_EXPIRED")
+    if (value := os.environ.get(env_name(TARGET.name if TARGET else "", rule.scheme) + suffix))
+}
+if TARGET:
+    LEDGER.name = f"contract-{TARGET.name}"
+    LEDGER.title = (
+        f"Contract run: {TARGET.name} at {os.environ['BASE_URL']} "
+        f"({'read-only' if READ_ONLY else 'writes allowed'}, {RATE})"
+    )
 
 if SCHEMA is None:
 
@@ -111,15 +177,25 @@ elif SCHEMA == "read-only":
         """Placeholder, so the report says why nothing ran."""
 
 else:
+    assert TARGET is not None
+    RUN = Run(TARGET.name, SCHEMA, LEDGER, SECRETS, wait_out_429=True)
+    PAIRS = RUN.pairs()
 
-    @pytest.mark.timeout(BUDGET)
-    @SCHEMA.parametrize()
-    @settings(suppress_health_check=list(HealthCheck), deadline=None)
-    def test_live(case: Any) -> None:
-        case.call_and_validate()
+    @pytest.mark.parametrize(
+        ("operation", "check"),
+        [pytest.param(o, c, marks=pytest.mark.timeout(budget(o))) for o, c in PAIRS],
+        ids=[f"{TARGET.name} {o} · {c}" for o, c in PAIRS],
+    )
+    def test_live(operation: str, check: str) -> None:
+        """Schemathesis over the operation (once, on its first check family), every failure
+        of this family listed."""
+        problems = RUN.verdict(operation, check)
+        assert not problems, f"{operation} · {check}:\n- " + "\n- ".join(problems)
 
 
-LIVE_PROBES = probes(TARGET, live=True, read_only=READ_ONLY) if TARGET else []
+LIVE_PROBES = (
+    probes(TARGET, live=True, read_only=READ_ONLY, credentials=CREDENTIALS) if TARGET else []
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,19 +204,78 @@ def live_client() -> Any:
         yield client
 
 
+def paced(client: Any, operation: str) -> Any:
+    """A request function for documented.send: paced at the operation's pace; a 429 waited
+    out and retried."""
+
+    def request(method: str, path: str, headers: dict[str, str], content: bytes | None) -> Any:
+        for _ in range(3):
+            time.sleep(seconds_per_request(rate_of(operation)))
+            response = client.request(method, path, headers=headers, content=content)
+            if response.status_code != 429:
+                break
+            time.sleep(float(response.headers.get("retry-after", "60")))
+        return response
+
+    return request
+
+
+def judged(probe: Probe, got: Answer) -> list[str]:
+    """Every departure of ``got`` (recorded in the run report), with the replaying curl."""
+    problems = judge(probe, got)
+    check = f"{probe.check} → {probe.status}"
+    replay = curl(got, os.environ["BASE_URL"], SECRETS)
+    if problems:
+        LEDGER.failed(
+            probe.api, probe.operation, check, "departs from the docs", "\n".join(problems), replay
+        )
+    else:
+        LEDGER.passed(probe.api, probe.operation, check)
+    return [*problems, f"Reproduce:\n{replay}"] if problems else []
+
+
+NOTHING_SAFE = (
+    f"{os.environ.get('PARTNER')} has no safe (GET) operation: a read-only run has no "
+    "documented check to send; set ALLOW_WRITES=1 to test its writes"
+)
+
+
 @pytest.mark.skipif(TARGET is None, reason="no live URL given: set PARTNER and BASE_URL")
-@pytest.mark.parametrize("probe", LIVE_PROBES, ids=[p.name for p in LIVE_PROBES])
+@pytest.mark.parametrize(
+    "probe",
+    [pytest.param(p, marks=pytest.mark.timeout(probe_budget(p.operation))) for p in LIVE_PROBES]
+    or [pytest.param(None, marks=pytest.mark.skip(reason=NOTHING_SAFE))],
+    ids=[p.name for p in LIVE_PROBES] or ["nothing to send read-only"],
+)
 def test_live_documented(live_client: Any, probe: Probe) -> None:
     """The documented-behaviour checks (documented.py), paced; a 429 is waited out."""
-    for _ in range(3):
-        time.sleep(seconds_per_request(RATE))
-        response = live_client.request(
-            probe.method, probe.path, headers=probe.headers, content=probe.content
+    if probe.skip:
+        pytest.skip(probe.skip)
+    problems = judged(probe, send(probe, paced(live_client, probe.operation)))
+    assert not problems, f"{probe.name}:\n- " + "\n- ".join(problems)
+
+
+RATE_PROBE = rate_limit_probe(TARGET, CREDENTIALS, READ_ONLY) if TARGET and CREDENTIALS else None
+
+
+@pytest.mark.skipif(TARGET is None, reason="no live URL given: set PARTNER and BASE_URL")
+@pytest.mark.timeout(300)
+def test_live_rate_limit(live_client: Any) -> None:
+    """Opt-in (it spends the partner's quota): a burst past the tightest documented limit must
+    answer the documented 429 with Retry-After; then the window is waited out."""
+    if os.environ.get("CONTRACT_RATE_LIMIT_CHECK") != "1":
+        pytest.skip("opt-in, it spends the partner's quota: set CONTRACT_RATE_LIMIT_CHECK=1")
+    if RATE_PROBE is None:
+        pytest.skip(
+            "no operation a read-only run may send has a documented limit: set ALLOW_WRITES=1"
         )
-        if response.status_code != 429 or probe.status == 429:
-            break
-        time.sleep(float(response.headers.get("retry-after", "60")))
-    problems = judge(probe, response.status_code, dict(response.headers), response.text)
-    secrets = set(scheme_values(TARGET, live=True).values()) if TARGET else set()
-    replay = curl(probe, os.environ["BASE_URL"], secrets)
-    assert not problems, f"{probe.name}:\n- " + "\n- ".join(problems) + f"\nReproduce: {replay}"
+
+    def burst(method: str, path: str, headers: dict[str, str], content: bytes | None) -> Any:
+        return live_client.request(method, path, headers=headers, content=content)
+
+    got = send(RATE_PROBE, burst)
+    problems = judged(RATE_PROBE, got)
+    if got.status == 429:  # leave the window as found, for whatever runs next
+        retry = {k.lower(): v for k, v in got.headers.items()}.get("retry-after", "60")
+        time.sleep(float(retry) if retry.strip().isdigit() else 60)
+    assert not problems, f"{RATE_PROBE.name}:\n- " + "\n- ".join(problems)

@@ -105,6 +105,7 @@ def run_live(tmp_path: Path, partner: str, base_url: str, **env: str) -> ET.Elem
             "BASE_URL": base_url,
             "CONTRACT_RATE_LIMIT": "50/s",
             "FUZZ_EXAMPLES": "5",
+            "CONTRACT_REPORT_DIR": str(tmp_path),
             **env,
         },
         capture_output=True,
@@ -117,6 +118,16 @@ def run_live(tmp_path: Path, partner: str, base_url: str, **env: str) -> ET.Elem
 
 def cases(root: ET.Element) -> list[str]:
     return [c.get("name", "") for c in root.iter("testcase")]
+
+
+def fuzzed(root: ET.Element) -> set[str]:
+    """The operations fuzzed: test_live[<api> <METHOD> <path> · fuzz: <family>]."""
+    names = [c[len("test_live[") :] for c in cases(root) if c.startswith("test_live[")]
+    return {n.split(" · ")[0] for n in names if " · fuzz: " in n}
+
+
+def skips(root: ET.Element) -> list[str]:
+    return [s.get("message", "") for s in root.iter("skipped")]
 
 
 def arrived(origin: str, api: str) -> set[str]:
@@ -156,12 +167,19 @@ def test_live_mode_is_read_only_by_default(origin: str, tmp_path: Path) -> None:
     assert mixed, "no profiled API has both GET and write operations"
     target = min(mixed, key=lambda t: (len(methods(t)), t.name))
     root = run_live(tmp_path, target.name, base_url(origin, target), **live_env(target))
-    fuzzed = [c for c in cases(root) if c == "test_live"]
     documented = [c for c in cases(root) if c.startswith("test_live_documented[")]
-    assert len(fuzzed) == methods(target).count("GET"), fuzzed
+    assert fuzzed(root) == {  # the GETs, each once per check family
+        f"{target.name} GET {path}"
+        for path, item in target.doc.get("paths", {}).items()
+        if "get" in item
+    }, cases(root)
     prefix = f"test_live_documented[{target.name} GET "
     assert documented and all(c.startswith(prefix) for c in documented), documented
-    assert not list(root.iter("failure")) and not list(root.iter("skipped"))
+    assert not list(root.iter("failure")), cases(root)
+    # skipped only for an input this run lacks, each named
+    assert all("CONTRACT_" in m or "ALLOW_WRITES" in m for m in skips(root)), skips(root)
+    report = (tmp_path / f"contract-{target.name}.md").read_text()
+    assert "# Failures\n\nNone: every check held." in report, report[-2000:]
     seen = arrived(origin, target.name)
     assert seen and all(s.split()[0] == "GET" for s in seen), seen
 
@@ -173,13 +191,13 @@ def test_live_mode_writes_when_allowed(origin: str, tmp_path: Path) -> None:
     target = partitioned[0]
     env = {"ALLOW_WRITES": "1", **live_env(target)}
     root = run_live(tmp_path, target.name, base_url(origin, target), **env)
-    fuzzed = [c for c in cases(root) if c == "test_live"]
     documented = [c for c in cases(root) if c.startswith("test_live_documented[")]
-    assert len(fuzzed) == len(methods(target)) and not list(root.iter("failure")), cases(root)
+    assert len(fuzzed(root)) == len(methods(target)), cases(root)
+    assert not list(root.iter("failure")), cases(root)
     schemes = target.doc["components"]["securitySchemes"]
     for rule in target.profile.auth:
         if rule.partition and rule.missing:
             header = schemes[rule.scheme]["name"]
-            wanted = f"auth: missing {header} -> {rule.missing.status}"
+            wanted = f"auth: missing {header} → {rule.missing.status}"
             assert any(wanted in c for c in documented), (wanted, documented)
     assert any(s.split()[0] in WRITES for s in arrived(origin, target.name))

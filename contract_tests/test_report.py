@@ -1,0 +1,48 @@
+"""The run report and the reproduce curls: what a reader of a failure gets."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+
+from .documented import NON_UTF8, Probe, Step, curl
+from .ledger import Ledger, markdown
+
+
+def test_report_lists_counts_and_every_failure_with_its_curl() -> None:
+    ledger = Ledger(name="x", title="Contract run: test")
+    ledger.passed("zipteams", "POST /a", "auth: wrong x-api-key → 403", 2)
+    for _ in range(3):
+        ledger.failed(
+            "zipteams", "POST /a", "fuzz: error envelope", "envelope", "not JSON", "curl A"
+        )
+    ledger.failed("zipteams", "POST /a", "fuzz: error envelope", "envelope", "other", "curl B")
+    text = markdown(ledger)
+    assert "| auth: wrong x-api-key → 403 | 2 ✓ |" in text
+    assert "| fuzz: error envelope | 0 ✓ / **4 ✗** |" in text
+    failures = text.split("# Failures", 1)[1]
+    assert "## zipteams POST /a · fuzz: error envelope" in failures
+    assert "(seen 3 times)" in failures and "curl A" in failures and "curl B" in failures
+    assert "auth: wrong" not in failures  # only failing checks are listed there
+
+
+def test_curl_replays_bytes_exactly_and_masks_only_real_secrets() -> None:
+    probe = Probe(
+        "ziett",
+        "POST",
+        "/c/v1/messages",
+        "envelope: non-UTF-8 body",
+        400,
+        "x",
+        headers={"X-API-Key": "real-secret-from-env", "x-invented": "contract-wrong-value"},
+        content=NON_UTF8 + b"\r\n'%\\",
+        setup=(Step("GET", "/c/v1/messages", {"X-API-Key": "real-secret-from-env"}),),
+    )
+    lines = curl(probe, "http://127.0.0.1:8080/ziett", {"real-secret-from-env"}).splitlines()
+    assert len(lines) == 2 and lines[0].startswith("curl -X GET")
+    assert "real-secret-from-env" not in "\n".join(lines)
+    assert "'X-API-Key: [Filtered]'" in lines[1] and "x-invented: contract-wrong-value" in lines[1]
+    feed, _, command = lines[1].partition(" | ")
+    assert shlex.split(command)[-2:] == ["@-", "http://127.0.0.1:8080/ziett/c/v1/messages"]
+    sent = subprocess.run(["bash", "-c", feed], capture_output=True, check=True).stdout
+    assert sent == probe.content
