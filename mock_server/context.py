@@ -13,6 +13,7 @@ from typing import Any
 from .auth import ANONYMOUS, Principal
 
 KEY = "mock"
+UNPARSED: Any = object()  # parsed_body before request validation has parsed a JSON body
 
 
 @dataclass
@@ -24,6 +25,7 @@ class RequestContext:
     response_headers: dict[str, str] = field(default_factory=dict)
     body: bytearray = field(default_factory=bytearray)  # its first journal.PARSE_BYTES
     body_size: int = 0  # every byte received
+    parsed_body: Any = UNPARSED  # the JSON body as validation parsed it, for the handler
 
 
 def of(scope: MutableMapping[str, Any]) -> RequestContext:

@@ -42,6 +42,7 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import FormParser, MultiPartParser
 from starlette.types import Receive, Scope
 
+from . import context
 from .problems import PathPart, Problem, Rejection
 
 
@@ -401,11 +402,13 @@ class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ign
         if not raw:
             return None
         try:
-            return strict_json(raw.decode(self._encoding or "utf-8"))
+            parsed = strict_json(raw.decode(self._encoding or "utf-8"))
         except (UnicodeDecodeError, LookupError) as exc:
             raise Rejection("malformed_body", params={"detail": "body is not UTF-8"}) from exc
         except (ValueError, RecursionError) as exc:  # malformed, too deep, or a huge integer
             raise Rejection("malformed_body", params={"detail": str(exc)}) from exc
+        context.of(scope).parsed_body = parsed  # the handler's body: parsed once (dispatch.py)
+        return parsed
 
 
 class _FormBody(_CollectingBody):
