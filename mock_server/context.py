@@ -10,10 +10,11 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import journal
 from .auth import ANONYMOUS, Principal
 
 KEY = "mock"
-UNPARSED: Any = object()  # parsed_body before request validation has parsed a JSON body
+UNPARSED = journal.UNPARSED  # parsed_body before request validation has parsed a JSON body
 
 
 @dataclass
