@@ -265,6 +265,101 @@ def _formats(node: Any, found: set[str]) -> set[str]:
     return found
 
 
+_CACHED_FORMAT_LENGTH = 256  # longer strings are checked each time, not remembered
+
+
+def _format_check(name: str) -> Any:
+    """``FORMAT_CHECKER.conforms(value, name)`` for jsonschema-rs, called directly (no per-call
+    dispatch through jsonschema) and remembered per value: a batch repeats its time stamps and
+    addresses item after item."""
+    if name not in FORMAT_CHECKER.checkers:
+        return lambda value: True  # an unknown format: conforms, as jsonschema has it
+    func, raises = FORMAT_CHECKER.checkers[name]
+
+    def check(value: str) -> bool:
+        try:
+            return bool(func(value))
+        except raises:
+            return False
+
+    remembered = functools.lru_cache(maxsize=4096)(check)
+
+    def conforms(value: str) -> bool:
+        return remembered(value) if len(value) <= _CACHED_FORMAT_LENGTH else check(value)
+
+    return conforms
+
+
+_VENDOR = ("x-after", "x-unique-by")
+_ITEMS = object()  # a site's path step: every item of an array
+_NOT_SCHEMA = {"enum", "default", "example", "examples", *_VENDOR}
+
+
+def _holds_vendor(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(k in node for k in _VENDOR) or any(_holds_vendor(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_holds_vendor(v) for v in node)
+    return False
+
+
+def _vendor_sites(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]] | None:
+    """Where ``node``'s vendor keywords apply: (instance path, keyword, value) for keywords
+    reached through ``properties`` and ``items`` only; None if one sits anywhere else (under
+    ``allOf``, ``additionalProperties``...), where only the validator itself can place it."""
+    if not isinstance(node, dict):
+        return []
+    sites: list[tuple[Any, ...]] = [(path, k, node[k]) for k in _VENDOR if k in node]
+    for key, value in node.items():
+        found: list[tuple[Any, ...]] | None = []
+        if key == "properties" and isinstance(value, dict):
+            for name, sub in value.items():
+                more = _vendor_sites(sub, (*path, name))
+                found = None if more is None or found is None else found + more
+        elif key == "items" and isinstance(value, dict):
+            found = _vendor_sites(value, (*path, _ITEMS))
+        elif key not in _NOT_SCHEMA and _holds_vendor(value):
+            found = None
+        if found is None:
+            return None
+        sites += found
+    return sites
+
+
+def _at(instance: Any, path: tuple[Any, ...]) -> Iterator[Any]:
+    """The instance's values at a site's path (objects by key, arrays item by item)."""
+    if not path:
+        yield instance
+        return
+    step, rest = path[0], path[1:]
+    if step is _ITEMS:
+        if isinstance(instance, list):
+            for item in instance:
+                yield from _at(item, rest)
+    elif isinstance(instance, dict) and step in instance:
+        yield from _at(instance[step], rest)
+
+
+class _WithVendorPass:
+    """The Rust validator's verdict, then the vendor rules in one pass over their sites."""
+
+    def __init__(self, rust: Any, sites: list[tuple[Any, ...]]) -> None:
+        self.rust = rust
+        checks: dict[str, Any] = {"x-after": _after, "x-unique-by": _unique_by}
+        self.sites: list[tuple[tuple[Any, ...], Any, Any]] = [
+            (path, checks[keyword], value) for path, keyword, value in sites
+        ]
+
+    def is_valid(self, instance: Any) -> bool:
+        if not self.rust.is_valid(instance):
+            return False
+        for path, check, value in self.sites:
+            for node in _at(instance, path):
+                if next(iter(check(None, value, node, None)), None) is not None:
+                    return False
+        return True
+
+
 def fast(schema: Mapping[str, Any]) -> Any:
     """The compiled jsonschema-rs validator for ``schema`` (built once), or None."""
     hit = _FAST.get(id(schema))
@@ -272,15 +367,18 @@ def fast(schema: Mapping[str, Any]) -> Any:
         draft4 = _to_draft4(schema)
         validator = None
         if draft4 is not None:
-            formats: dict[str, Any] = {
-                name: functools.partial(FORMAT_CHECKER.conforms, format=name)
-                for name in _formats(schema, set())
-            }
-            keywords: dict[str, Any] = {"x-after": _AfterKeyword, "x-unique-by": _UniqueByKeyword}
+            formats = {name: _format_check(name) for name in _formats(schema, set())}
+            sites = _vendor_sites(schema)
+            # Vendor rules at known places are checked in one Python pass after the Rust check
+            # (unknown keywords are ignored by it); anywhere else, Rust calls back per object.
+            keywords: dict[str, Any] = (
+                {"x-after": _AfterKeyword, "x-unique-by": _UniqueByKeyword} if sites is None else {}
+            )
             try:
-                validator = jsonschema_rs.Draft4Validator(
+                rust = jsonschema_rs.Draft4Validator(
                     draft4, formats=formats, validate_formats=True, keywords=keywords
                 )
+                validator = rust if not sites else _WithVendorPass(rust, sites)
             except Exception:  # a schema the Rust validator cannot take: no fast path
                 validator = None
         hit = _FAST[id(schema)] = (schema, validator)
