@@ -7,13 +7,14 @@ success example, so what the mock answers always has the documented shape.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonpointer import JsonPointer, resolve_pointer
+from jsonpointer import JsonPointer
 
 from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
@@ -59,9 +60,13 @@ def _ns(call: Call) -> str:
     return call.principal.namespace(call.api.name)
 
 
+# A profile's pointers are few and fixed: each parsed once (a batch looks one up per item).
+_pointer = functools.lru_cache(maxsize=1024)(JsonPointer)
+
+
 def pointer_get(value: Any, pointer: str) -> Any:
     """RFC 6901 lookup (escapes and list indices included); None where nothing is."""
-    return resolve_pointer(value, pointer, None)
+    return _pointer(pointer).resolve(value, None)
 
 
 def success(operation: Operation) -> Result:
@@ -88,9 +93,10 @@ def ingest(call: Call) -> Result:
     """
     items = pointer_get(call.params.get("body"), call.spec["items"]) or []
     fresh = []
+    namespace, collection, key_at = _ns(call), call.spec["collection"], call.spec["key"]
     for item in items:
-        key = str(pointer_get(item, call.spec["key"]))
-        if call.runtime.store.add(_ns(call), call.spec["collection"], key, item):
+        key = str(pointer_get(item, key_at))
+        if call.runtime.store.add(namespace, collection, key, item):
             fresh.append(item)
     for listener in call.runtime.extras.get("ingested", []):
         listener(call, fresh)

@@ -34,7 +34,7 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from jsonpointer import JsonPointer, resolve_pointer
+from jsonpointer import JsonPointer
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
@@ -65,13 +65,16 @@ def _unique_by(validator: Any, pointer: str, instance: Any, schema: Any) -> Iter
     """``x-unique-by: /call/id``: array items must differ at that JSON pointer."""
     if not isinstance(instance, list):
         return
-    parts = JsonPointer(pointer).parts
-    seen: set[str] = set()
+    at = _pointer(pointer)
+    parts = at.parts
+    seen: set[Any] = set()
     for index, item in enumerate(instance):
-        value = resolve_pointer(item, pointer, None)
+        value = at.resolve(item, None)
         if value is None:
             continue
-        key = json.dumps(value, sort_keys=True)
+        # equal as JSON: a string stands for itself (no serializing per item), anything else
+        # by its canonical text (a string and its text never meet: one is a tuple)
+        key = value if isinstance(value, str) else (json.dumps(value, sort_keys=True),)
         if key in seen:
             yield ValidationError(
                 f"{parts[-1] if parts else 'item'} must be unique",
@@ -80,6 +83,9 @@ def _unique_by(validator: Any, pointer: str, instance: Any, schema: Any) -> Iter
                 validator_value=pointer,
             )
         seen.add(key)
+
+
+_pointer = functools.lru_cache(maxsize=1024)(JsonPointer)  # the specs' pointers, parsed once
 
 
 def _parse_time(value: Any) -> datetime | None:
