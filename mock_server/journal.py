@@ -17,8 +17,6 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import orjson
-
 # Redaction by rule, in one place: the journal and the callback journal store nothing that
 # matches. A key (header name, query or form field, JSON member at any depth) is secret when
 # its name, lower-cased with "-" and "_" removed, contains one of these words, or when it is one
@@ -103,63 +101,75 @@ def redact_body(raw: bytes, limit: int, size: int | None = None, parsed: Any = U
     """The body for the journal, never with a secret in it:
 
     * JSON (strict: no NaN/Infinity) or a URL-encoded form: parsed, secret keys masked at any
-      depth, user-info masked in every string; cut to ``limit`` bytes (compact JSON) with a
-      marker if longer;
+      depth, user-info masked in every string; if its compact JSON is longer than ``limit``
+      bytes, that text cut at ``limit`` with a marker giving the body's size;
     * anything else (malformed, binary, too deep, or longer than was kept): never stored raw,
       but as ``{size, sha256, preview}``, the preview masked and cut at 200 characters.
 
     ``parsed`` is the whole body as request validation already parsed it (strict JSON too), so
-    it is not parsed again here.
+    it is not parsed again here. Only as much of the document is redacted as the journal keeps
+    (see :func:`_redact_within`), so a long body costs no more than a short one.
     """
     total = len(raw) if size is None else size
     redacted: Any = None
+    complete = True
     if total == len(raw):
         try:
             if parsed is UNPARSED:
                 parsed = json.loads(raw, parse_constant=_strict, parse_float=_finite)
-            redacted = _redact_document(parsed)
+            budget = [limit]
+            redacted = _redact_within(parsed, budget)
+            complete = budget[0] >= 0
         except (ValueError, RecursionError):
             redacted = _form(raw)
     if redacted is not None:
         text = _dumps(redacted)
-        if len(text) <= limit:
+        if complete and len(text) <= limit:
             return redacted
-        cut = text[:limit].decode("utf-8", errors="ignore")
-        return cut + f"…[truncated: {len(text)} bytes redacted]"
+        return text[:limit].decode() + f"…[truncated: a body of {total} bytes]"
     preview = mask_text(raw[:400].decode("utf-8", errors="replace"))[:200]
     return {"size": total, "sha256": hashlib.sha256(raw).hexdigest(), "preview": preview}
 
 
 def _dumps(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # an integer beyond 64 bits, or a lone surrogate
-        return json.dumps(value, separators=(",", ":")).encode()
+    """Compact JSON, ASCII only (so its bytes are its characters)."""
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
-# Any user-info in a URL has "://", then no "/", "@" or space before an "@": a superset of
-# what _USERINFO masks, found in one pass over the whole document.
-_MAYBE_USERINFO = re.compile(r"://[^/@\s:]+(?::[^/@\s]*)?@")
+def _redact_within(value: Any, budget: list[int]) -> Any:
+    """:func:`_redact_json` for the first ``budget[0]`` characters of compact JSON only.
 
-
-def _redact_document(value: Any) -> Any:
-    """A JSON document with its secrets masked, as a copy (the journal never shares objects
-    with the request's handler or the store).
-
-    Most bodies hold no secret: when neither a secret word (ignoring case, "-" and "_") nor a
-    URL's user-info occurs anywhere in the serialized document, no key or string in it can be
-    masked by :func:`_redact_json`, so one scan of the text replaces the walk (a 50-item batch:
-    a tenth of the time). Anything the scan finds goes through the walk.
+    Each key and scalar taken counts what it adds to the JSON text at least (a string its
+    characters, anything else one); once the count passes the budget (``budget[0] < 0``),
+    every container stops where it is. The part taken is then a prefix of the whole redacted
+    document, longer than the budget, so its JSON text cut at the budget is that of the
+    whole document cut there. A 50-item batch is redacted as far as the journal keeps it.
     """
-    try:
-        text = orjson.dumps(value)
-    except TypeError:  # an integer beyond 64 bits, or a lone surrogate: walk it
-        return _redact_json(value)
-    decoded = text.decode()
-    flat = decoded.lower().replace("-", "").replace("_", "")
-    if any(word in flat for word in SECRET_WORDS) or _MAYBE_USERINFO.search(decoded):
-        return _redact_json(value)
-    return orjson.loads(text)
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            budget[0] -= len(str(k)) + 1
+            if is_secret_name(str(k)) and isinstance(v, str | int | float):
+                out[k] = mask(str(v))
+                budget[0] -= len(out[k])
+            else:
+                out[k] = _redact_within(v, budget)
+            if budget[0] < 0:
+                break
+        return out
+    if isinstance(value, list):
+        items: list[Any] = []
+        for v in value:
+            items.append(_redact_within(v, budget))
+            if budget[0] < 0:
+                break
+        return items
+    if isinstance(value, str):
+        masked = mask_text(value)
+        budget[0] -= len(masked)
+        return masked
+    budget[0] -= 1
+    return value
 
 
 def _form(raw: bytes) -> Any:
