@@ -7,7 +7,6 @@ success example, so what the mock answers always has the documented shape.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import uuid
 from collections.abc import Callable, Mapping
@@ -16,6 +15,7 @@ from typing import Any
 
 from jsonpointer import JsonPointer
 
+from . import pointers
 from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
 from .runtime import Api, Runtime
@@ -60,13 +60,9 @@ def _ns(call: Call) -> str:
     return call.principal.namespace(call.api.name)
 
 
-# A profile's pointers are few and fixed: each parsed once (a batch looks one up per item).
-_pointer = functools.lru_cache(maxsize=1024)(JsonPointer)
-
-
 def pointer_get(value: Any, pointer: str) -> Any:
     """RFC 6901 lookup (escapes and list indices included); None where nothing is."""
-    return _pointer(pointer).resolve(value, None)
+    return pointers.lookup(value, pointer)
 
 
 def success(operation: Operation) -> Result:

@@ -6,6 +6,7 @@ entry is stored, so neither the journal endpoint nor a log line can leak them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -42,6 +43,12 @@ def mask(value: str) -> str:
 
 
 def is_secret_name(name: str, secret_names: frozenset[str] = frozenset()) -> bool:
+    if len(name) <= 64:  # the same few names come by on every request: remembered
+        return _secret_short(name, secret_names)
+    return _is_secret_name(name, secret_names)
+
+
+def _is_secret_name(name: str, secret_names: frozenset[str]) -> bool:
     key = name.lower()
     flat = key.replace("-", "").replace("_", "")
     return key in secret_names or any(word in flat for word in SECRET_WORDS)
@@ -50,12 +57,21 @@ def is_secret_name(name: str, secret_names: frozenset[str] = frozenset()) -> boo
 def mask_text(text: str) -> str:
     """Secrets inside free text: ``key=value`` / ``"key": "value"`` pairs whose key is secret,
     and the user-info of URLs (``https://user:pass@host`` -> ``https://****@host``)."""
+    return _mask_short(text) if len(text) <= 256 else _mask_text(text)
+
+
+def _mask_text(text: str) -> str:
     if "@" in text:
         text = _USERINFO.sub(r"\1****@", text)
     flat = text.lower().replace("-", "").replace("_", "")
     if not any(word in flat for word in SECRET_WORDS):  # the common case: no regex pass
         return text
     return _PAIR.sub(lambda m: m.group(1) + mask(m.group(3)), text)
+
+
+# Bounded (a few hundred kB at most): short names and values repeat across requests.
+_secret_short = functools.lru_cache(maxsize=1024)(_is_secret_name)
+_mask_short = functools.lru_cache(maxsize=2048)(_mask_text)
 
 
 def redact_headers(

@@ -34,7 +34,6 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from jsonpointer import JsonPointer
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
@@ -42,7 +41,7 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import FormParser, MultiPartParser
 from starlette.types import Receive, Scope
 
-from . import context
+from . import context, pointers
 from .problems import PathPart, Problem, Rejection
 
 
@@ -65,11 +64,10 @@ def _unique_by(validator: Any, pointer: str, instance: Any, schema: Any) -> Iter
     """``x-unique-by: /call/id``: array items must differ at that JSON pointer."""
     if not isinstance(instance, list):
         return
-    at = _pointer(pointer)
-    parts = at.parts
+    parts = pointers.parse(pointer).parts
     seen: set[Any] = set()
     for index, item in enumerate(instance):
-        value = at.resolve(item, None)
+        value = pointers.lookup(item, pointer)
         if value is None:
             continue
         # equal as JSON: a string stands for itself (no serializing per item), anything else
@@ -83,9 +81,6 @@ def _unique_by(validator: Any, pointer: str, instance: Any, schema: Any) -> Iter
                 validator_value=pointer,
             )
         seen.add(key)
-
-
-_pointer = functools.lru_cache(maxsize=1024)(JsonPointer)  # the specs' pointers, parsed once
 
 
 def _parse_time(value: Any) -> datetime | None:
