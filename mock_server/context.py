@@ -6,7 +6,7 @@ copies scopes shallowly, so every layer sees the same object.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,8 @@ class RequestContext:
     body: bytearray = field(default_factory=bytearray)  # its first journal.PARSE_BYTES
     body_size: int = 0  # every byte received
     parsed_body: Any = UNPARSED  # the JSON body as validation parsed it, for the handler
+    # path and query parameters as validation's URI parser read them, for the handler
+    uri_params: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None
 
 
 def of(scope: MutableMapping[str, Any]) -> RequestContext:

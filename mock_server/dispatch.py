@@ -70,10 +70,11 @@ class _Operation:
             body = ctx.parsed_body  # parsed (and validated) by request validation
         else:
             body = await request.get_body() if self.spec_operation.is_request_body_defined else None
+        path_params, query_params = ctx.uri_params or (request.path_params, request.query_params)
         params = get_arguments(
             self.spec_operation,
-            path_params=request.path_params,
-            query_params=request.query_params,
+            path_params=path_params,
+            query_params=query_params,
             body=body,
             files=files,
             arguments=[],

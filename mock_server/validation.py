@@ -567,6 +567,8 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
             "header": request.headers,
             "cookie": request.cookies,
         }
+        # parsed once: the handler's arguments are read from the same parse (dispatch.py)
+        context.of(request.scope).uri_params = (sources["path"], sources["query"])
         for location, params in self.parameters.items():
             for param in params:
                 name = param["name"]
