@@ -294,6 +294,9 @@ def _format_check(name: str) -> Any:
 _VENDOR = ("x-after", "x-unique-by")
 _ITEMS = object()  # a site's path step: every item of an array
 _NOT_SCHEMA = {"enum", "default", "example", "examples", *_VENDOR}
+# Where connexion (and JSON Schema) keep schemas for reference: the body schema connexion
+# validates carries the spec's components beside the resolved schema.
+_DEFINITIONS = {"components", "definitions"}
 
 
 def _holds_vendor(node: Any) -> bool:
@@ -310,9 +313,13 @@ def _vendor_sites(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
     ``allOf``, ``additionalProperties``...), where only the validator itself can place it."""
     if not isinstance(node, dict):
         return []
+    if "$ref" in node:
+        return None  # what a reference brings in applies where only the validator knows
     sites: list[tuple[Any, ...]] = [(path, k, node[k]) for k in _VENDOR if k in node]
     for key, value in node.items():
         found: list[tuple[Any, ...]] | None = []
+        if key in _DEFINITIONS:
+            continue  # applied only through a $ref, which has no fast path here (above)
         if key == "properties" and isinstance(value, dict):
             for name, sub in value.items():
                 more = _vendor_sites(sub, (*path, name))

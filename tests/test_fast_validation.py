@@ -150,3 +150,16 @@ def test_vendor_rules_in_one_pass_agree(body: Any) -> None:
     (schema,) = [s for n, s, _ in SCHEMAS if n.startswith("ingestBatchCall:")]
     assert type(fast(schema)).__name__ == "_WithVendorPass"  # the one-pass path is the one tested
     verdicts_agree(schema, body)
+
+
+def test_the_vendor_pass_skips_definitions_and_refuses_references() -> None:
+    """Connexion validates a body schema with the spec's components beside it: vendor keywords
+    there apply only through a reference, so they do not stop the one-pass path; a schema that
+    does use a reference keeps the validator's own callbacks."""
+    (schema,) = [s for n, s, _ in SCHEMAS if n.startswith("ingestBatchCall:")]
+    components = {"schemas": {"Call": {"x-after": {"end_time": "start_time"}}}}
+    with_components = {**schema, "components": components}
+    assert type(fast(with_components)).__name__ == "_WithVendorPass"
+    verdicts_agree(with_components, {"data": [_call("a"), _call("a")]})
+    with_ref = {**with_components, "properties": {"data": {"$ref": "#/components/schemas/Call"}}}
+    assert type(fast(with_ref)).__name__ != "_WithVendorPass"
