@@ -6,10 +6,10 @@ public ``RoutedMiddleware`` base does the lookup), gives the state action its ar
 sends the answer. It stands in for connexion's AsyncApp handler layer, which rebuilt its
 decorators per request, parsed the JSON body a second time and routed unmatched requests again.
 
-Arguments are connexion's own: its URI parser (``uri_parser_class``) reads path and query
-parameters and ``get_arguments`` applies the spec's defaults and types, so a handler sees what it
-saw under connexion's decorators. The JSON body is the one request validation parsed (kept on
-the request context), not parsed again.
+Arguments are connexion's own: request validation's URI parser (``uri_parser_class``) has read
+the path and query parameters and parsed the JSON body, both kept on the request context and
+not read again here; ``get_arguments`` applies the spec's defaults and types, so a handler sees
+what it saw under connexion's decorators. Form bodies are read here, as connexion reads them.
 """
 
 from __future__ import annotations
