@@ -61,7 +61,7 @@ class _Operation:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = context.of(scope)
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
-        mimetype = request.mimetype if request.headers.get("content-type") else ""
+        mimetype = request.mimetype  # application/octet-stream when none is sent, as connexion
         files: Mapping[str, Any] = {}
         if mimetype in FORM_CONTENT_TYPES:
             body = await request.form()
