@@ -568,19 +568,24 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
 
     def validate_request(self, request: ConnexionRequest) -> None:
         problems: list[Problem] = []
-        sources = {
-            "query": request.query_params,
-            "path": request.path_params,
-            "header": request.headers,
-            "cookie": request.cookies,
-        }
+        path, query = request.path_params, request.query_params
         # parsed once: the handler's arguments are read from the same parse (dispatch.py)
-        context.of(request.scope).uri_params = (sources["path"], sources["query"])
+        context.of(request.scope).uri_params = (path, query)
         for location, params in self.parameters.items():
+            # headers and cookies are read only for an operation that declares some
+            source = (
+                query
+                if location == "query"
+                else path
+                if location == "path"
+                else request.headers
+                if location == "header"
+                else request.cookies
+            )
             for param in params:
                 name = param["name"]
                 key = name.replace("-", "_") if location == "path" else name
-                raw = sources[location].get(key)
+                raw = source.get(key)
                 problems.extend(self._check(location, param, raw))
         if problems:
             only_path = all(p.location == "path" for p in problems)
