@@ -24,6 +24,7 @@ from typing import Any
 
 import jsonschema
 import jsonschema_rs
+import orjson
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.lifecycle import ConnexionRequest
@@ -500,6 +501,30 @@ def strict_json(text: str) -> Any:
     return parsed
 
 
+# orjson parses a UTF-8 body in half the standard library's time and refuses everything
+# strict_json refuses (NaN, Infinity, overflow, lone surrogates), which then goes the standard
+# way for its verdict. Two differences stay off its path: it reads an integer past 64 bits as
+# a float (so a body with a run of 19 digits goes the standard way), and it nests deeper than
+# the standard library allows (so does a body with 512 brackets or more: no shallower body can
+# tell them apart). One bytes.translate finds both (no regex: a digit-run search is slower
+# than the parse it would save).
+_SHAPE = bytes(48 if 48 <= i <= 57 else 91 if i in (91, 123) else 32 for i in range(256))
+_LONG_RUN = b"0" * 19
+_MANY_BRACKETS = 512
+
+
+def parse_body(raw: bytes, encoding: str) -> Any:
+    """``strict_json(raw.decode(encoding))``, with orjson first where it gives the same."""
+    if encoding.lower().replace("-", "").replace("_", "") == "utf8":
+        shape = raw.translate(_SHAPE)
+        if shape.count(b"[") < _MANY_BRACKETS and _LONG_RUN not in shape:
+            try:
+                return orjson.loads(raw)
+            except ValueError:  # not JSON to orjson: the standard library's verdict, below
+                pass
+    return strict_json(raw.decode(encoding))
+
+
 class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ignore[misc]
     """JSON bodies: non-UTF-8 and malformed JSON are ``malformed_body``, not a 500."""
 
@@ -508,7 +533,7 @@ class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ign
         if not raw:
             return None
         try:
-            parsed = strict_json(raw.decode(self._encoding or "utf-8"))
+            parsed = parse_body(raw, self._encoding or "utf-8")
         except (UnicodeDecodeError, LookupError) as exc:
             raise Rejection("malformed_body", params={"detail": "body is not UTF-8"}) from exc
         except (ValueError, RecursionError) as exc:  # malformed, too deep, or a huge integer

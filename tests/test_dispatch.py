@@ -20,17 +20,17 @@ from tests.mock.test_zipteams import CRED, HEADERS, URL, item
 
 
 def test_the_json_body_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    parses: list[str] = []
-    strict = validation.strict_json
+    parses: list[bytes] = []
+    parse = validation.parse_body
 
-    def counting(text: str) -> Any:
-        parses.append(text)
-        return strict(text)
+    def counting(raw: bytes, encoding: str) -> Any:
+        parses.append(raw)
+        return parse(raw, encoding)
 
     def no_second_parse(self: ConnexionRequest) -> Any:
         raise AssertionError("the handler layer read the body again")
 
-    monkeypatch.setattr(validation, "strict_json", counting)
+    monkeypatch.setattr(validation, "parse_body", counting)
     monkeypatch.setattr(ConnexionRequest, "get_body", no_second_parse)
     monkeypatch.setattr(ConnexionRequest, "json", no_second_parse)
     mock = make_mock(app_kind="async")
