@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import connexion
+from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -18,17 +19,22 @@ from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import behaviours, context, errors, profilecheck
+from . import behaviours, context, dispatch, errors, profilecheck
 from .api import Api
-from .connexion_once import OnceDecoratedAsyncApp
 from .frontdoor import FrontDoor
 from .gate import Gate
 from .runtime import Runtime
 from .validation import validator_map
 
+DOCS_UI = "/ui"  # connexion's defaults (SwaggerUIOptions)
+DOCS_SPEC = "/openapi.json"
 
-def _handler(runtime: Runtime, api: Api, operation_id: str, kind: str) -> Callable[..., Any]:
+
+def _handler(runtime: Runtime, api: Api, operation_id: str) -> Callable[..., Any]:
+    """The operation's handler under FlaskApp, called by connexion's decorators. (Under the
+    async kind, connexion still resolves it, but dispatch.py answers instead.)"""
     operation = api.operations[operation_id]
     state_entry = api.profile.state.get(operation_id, {})
 
@@ -37,48 +43,78 @@ def _handler(runtime: Runtime, api: Api, operation_id: str, kind: str) -> Callab
         call = behaviours.Call(runtime, api, operation, ctx.principal, params, state_entry)
         return behaviours.run(call)
 
-    if kind == "flask":
-        return handle
-
-    # Under AsyncApp a plain function would be sent to a thread pool; the work is short and
-    # never blocks, so it runs on the event loop instead.
-    async def handle_async(**params: Any) -> behaviours.Result:
-        return handle(**params)
-
-    return handle_async
+    return handle
 
 
 class _Resolver(Resolver):  # type: ignore[misc]
-    def __init__(self, runtime: Runtime, api: Api, kind: str) -> None:
+    def __init__(self, runtime: Runtime, api: Api) -> None:
         super().__init__()
-        self._make = functools.partial(_handler, runtime, api, kind=kind)
+        self._make = functools.partial(_handler, runtime, api)
 
     def resolve_function_from_operation_id(self, operation_id: str) -> Callable[..., Any]:
         return self._make(operation_id)
 
 
+def _docs(runtime: Runtime) -> ASGIApp:
+    """Each API's Swagger UI (``<base>/ui/``) and spec (``<base>/openapi.json``), served by
+    connexion's SwaggerUI middleware in an app of their own, so that API requests never pass
+    its router. Anything else under those paths is a 404 in the envelope."""
+    docs = ConnexionMiddleware(
+        dispatch.unrouted(runtime),
+        import_name=__name__,
+        middlewares=[ServerErrorMiddleware, ExceptionMiddleware, SwaggerUIMiddleware],
+    )
+    for api in runtime.apis:
+        docs.add_api(api.spec, base_path=api.base_path, name=api.name)
+    errors.install(docs, runtime)
+    return cast(ASGIApp, docs)
+
+
+def _split(runtime: Runtime, app: ASGIApp, docs: ASGIApp) -> ASGIApp:
+    """Requests for an API's docs go to ``docs``, every other one to ``app``."""
+    prefixes = tuple(f"{a.base_path}{DOCS_UI}" for a in runtime.apis)
+    specs = frozenset(f"{a.base_path}{DOCS_SPEC}" for a in runtime.apis)
+
+    async def split(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        is_docs = scope["type"] == "http" and (path in specs or path.startswith(prefixes))
+        await (docs if is_docs else app)(scope, receive, send)
+
+    return split
+
+
 def build_app(runtime: Runtime) -> FrontDoor:
-    """The ASGI application: front door → connexion (AsyncApp or FlaskApp)."""
+    """The ASGI application: front door → docs or connexion (our dispatcher, or FlaskApp)."""
     kind = runtime.config.app_kind
-    middlewares = [
+    head = [
         ServerErrorMiddleware,
         ExceptionMiddleware,
-        SwaggerUIMiddleware,
         RoutingMiddleware,
         functools.partial(Gate, runtime=runtime),
         RequestValidationMiddleware,
         LifespanMiddleware,
-        ContextMiddleware,
     ]
-    cls = connexion.FlaskApp if kind == "flask" else OnceDecoratedAsyncApp
-    app = cls(__name__, middlewares=middlewares, validator_map=validator_map())
+    app: Any
+    if kind == "flask":
+        app = connexion.FlaskApp(
+            __name__, middlewares=[*head, ContextMiddleware], validator_map=validator_map()
+        )
+    else:
+        # Connexion's routing, validation and error handling around a handler layer of our own
+        # (dispatch.py) keyed by the operation connexion routed to.
+        app = ConnexionMiddleware(
+            dispatch.unrouted(runtime),
+            import_name=__name__,
+            middlewares=[*head, functools.partial(dispatch.Dispatcher, runtime=runtime)],
+            validator_map=validator_map(),
+        )
     for api in runtime.apis:
         profilecheck.require(api.profile, api.operations, behaviours.PARAMETERS)
         app.add_api(
             api.spec,
             base_path=api.base_path,
-            resolver=_Resolver(runtime, api, kind),
+            resolver=_Resolver(runtime, api),
             name=api.name,
         )
     errors.install(app, runtime)
-    return FrontDoor(app, runtime)
+    return FrontDoor(_split(runtime, app, _docs(runtime)), runtime)

@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonpointer import JsonPointer, resolve_pointer
+from jsonpointer import JsonPointer
 
+from . import pointers
 from .api import Api
 from .auth import Principal, issue_jwt
 from .problems import Problem, Rejection
@@ -63,7 +64,7 @@ def _ns(call: Call) -> str:
 
 def pointer_get(value: Any, pointer: str) -> Any:
     """RFC 6901 lookup (escapes and list indices included); None where nothing is."""
-    return resolve_pointer(value, pointer, None)
+    return pointers.lookup(value, pointer)
 
 
 def success(operation: Operation) -> Result:

@@ -6,13 +6,15 @@ copies scopes shallowly, so every layer sees the same object.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import journal
 from .auth import ANONYMOUS, Principal
 
 KEY = "mock"
+UNPARSED = journal.UNPARSED  # parsed_body before request validation has parsed a JSON body
 
 
 @dataclass
@@ -28,6 +30,9 @@ class RequestContext:
     # was in), body_timeout (408), headers_too_large (431)
     outcome: str = "answered"
     headers_note: str | None = None  # kept instead of the headers when they were over the limit
+    parsed_body: Any = UNPARSED  # the JSON body as validation parsed it, for the handler
+    # path and query parameters as validation's URI parser read them, for the handler
+    uri_params: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None
 
 
 def of(scope: MutableMapping[str, Any]) -> RequestContext:

@@ -7,7 +7,6 @@ the log, never to the client). All are ``async`` so connexion does not hop to a 
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import MutableMapping
@@ -23,6 +22,7 @@ from .problems import Rejection
 from .profile import SITUATION_BY_STATUS
 from .render import render_rejection
 from .runtime import Runtime
+from .wire import dumps_json
 
 log = logging.getLogger("mock_server")
 
@@ -66,7 +66,7 @@ def respond(runtime: Runtime, scope: MutableMapping[str, Any], exc: Exception) -
         }
         ctx.reasons = [body["message"]]
         return ConnexionResponse(
-            status_code=status, body=json.dumps(body), content_type="application/json"
+            status_code=status, body=dumps_json(body), content_type="application/json"
         )
     if rejection.situation == "method_not_allowed":
         # Starlette lists only the first matching route's methods; the spec knows them all.
@@ -78,7 +78,7 @@ def respond(runtime: Runtime, scope: MutableMapping[str, Any], exc: Exception) -
     ctx.reasons = list(rendered.reasons)
     return ConnexionResponse(
         status_code=rendered.status,
-        body=json.dumps(rendered.body),
+        body=dumps_json(rendered.body),
         headers=dict(rendered.headers),
         content_type="application/json",
     )

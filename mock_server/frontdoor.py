@@ -157,7 +157,10 @@ class FrontDoor:
                     self.secret_headers,
                 ),
                 "body": redact_body(
-                    bytes(ctx.body), self.runtime.config.journal_body_bytes, ctx.body_size
+                    bytes(ctx.body),
+                    self.runtime.config.journal_body_bytes,
+                    ctx.body_size,
+                    ctx.parsed_body,
                 )
                 if ctx.body
                 else None,

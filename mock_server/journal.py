@@ -9,6 +9,7 @@ neither the journal endpoint nor a log line can leak them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -45,6 +46,12 @@ def mask(value: str) -> str:
 
 
 def is_secret_name(name: str, secret_names: frozenset[str] = frozenset()) -> bool:
+    if len(name) <= 64:  # the same few names come by on every request: remembered
+        return _secret_short(name, secret_names)
+    return _is_secret_name(name, secret_names)
+
+
+def _is_secret_name(name: str, secret_names: frozenset[str]) -> bool:
     key = name.lower()
     flat = key.replace("-", "").replace("_", "")
     return key in secret_names or any(word in flat for word in SECRET_WORDS)
@@ -53,12 +60,21 @@ def is_secret_name(name: str, secret_names: frozenset[str] = frozenset()) -> boo
 def mask_text(text: str) -> str:
     """Secrets inside free text: ``key=value`` / ``"key": "value"`` pairs whose key is secret,
     and the user-info of URLs (``https://user:pass@host`` -> ``https://****@host``)."""
+    return _mask_short(text) if len(text) <= 256 else _mask_text(text)
+
+
+def _mask_text(text: str) -> str:
     if "@" in text:
         text = _USERINFO.sub(r"\1****@", text)
     flat = text.lower().replace("-", "").replace("_", "")
     if not any(word in flat for word in SECRET_WORDS):  # the common case: no regex pass
         return text
     return _PAIR.sub(lambda m: m.group(1) + mask(m.group(3)), text)
+
+
+# Bounded (a few hundred kB at most): short names and values repeat across requests.
+_secret_short = functools.lru_cache(maxsize=1024)(_is_secret_name)
+_mask_short = functools.lru_cache(maxsize=2048)(_mask_text)
 
 
 def redact_headers(
@@ -97,28 +113,82 @@ def _finite(literal: str) -> float:
     return value
 
 
-def redact_body(raw: bytes, limit: int, size: int | None = None) -> Any:
+UNPARSED: Any = object()  # redact_body's ``parsed`` when the caller has no parse to give
+
+
+def redact_body(raw: bytes, limit: int, size: int | None = None, parsed: Any = UNPARSED) -> Any:
     """The body for the journal, never with a secret in it:
 
     * JSON (strict: no NaN/Infinity) or a URL-encoded form: parsed, secret keys masked at any
-      depth, user-info masked in every string; cut to ``limit`` bytes with a marker if longer;
+      depth, user-info masked in every string; if its compact JSON is longer than ``limit``
+      bytes, that text cut at ``limit`` with a marker giving the body's size;
     * anything else (malformed, binary, too deep, or longer than was kept): never stored raw,
       but as ``{size, sha256, preview}``, the preview masked and cut at 200 characters.
+
+    ``parsed`` is the whole body as request validation already parsed it (strict JSON too), so
+    it is not parsed again here. Only as much of the document is redacted as the journal keeps
+    (see :func:`_redact_within`), so a long body costs no more than a short one.
     """
     total = len(raw) if size is None else size
-    parsed: Any = None
+    redacted: Any = None
+    complete = True
     if total == len(raw):
         try:
-            parsed = _redact_json(json.loads(raw, parse_constant=_strict, parse_float=_finite))
+            if parsed is UNPARSED:
+                parsed = json.loads(raw, parse_constant=_strict, parse_float=_finite)
+            budget = [limit]
+            redacted = _redact_within(parsed, budget)
+            complete = budget[0] >= 0
         except (ValueError, RecursionError):
-            parsed = _form(raw)
-    if parsed is not None:
-        text = json.dumps(parsed)
-        if len(text) <= limit:
-            return parsed
-        return text[:limit] + f"…[truncated: {len(text)} bytes redacted]"
+            redacted = _form(raw)
+    if redacted is not None:
+        text = _dumps(redacted)
+        if complete and len(text) <= limit:
+            return redacted
+        return text[:limit].decode() + f"…[truncated: a body of {total} bytes]"
     preview = mask_text(raw[:400].decode("utf-8", errors="replace"))[:200]
     return {"size": total, "sha256": hashlib.sha256(raw).hexdigest(), "preview": preview}
+
+
+def _dumps(value: Any) -> bytes:
+    """Compact JSON, ASCII only (so its bytes are its characters)."""
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _redact_within(value: Any, budget: list[int]) -> Any:
+    """:func:`_redact_json` for the first ``budget[0]`` characters of compact JSON only.
+
+    Each key and scalar taken counts what it adds to the JSON text at least (a string its
+    characters, anything else one); once the count passes the budget (``budget[0] < 0``),
+    every container stops where it is. The part taken is then a prefix of the whole redacted
+    document, longer than the budget, so its JSON text cut at the budget is that of the
+    whole document cut there. A 50-item batch is redacted as far as the journal keeps it.
+    """
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            budget[0] -= len(str(k)) + 1
+            if is_secret_name(str(k)) and isinstance(v, str | int | float):
+                out[k] = mask(str(v))
+                budget[0] -= len(out[k])
+            else:
+                out[k] = _redact_within(v, budget)
+            if budget[0] < 0:
+                break
+        return out
+    if isinstance(value, list):
+        items: list[Any] = []
+        for v in value:
+            items.append(_redact_within(v, budget))
+            if budget[0] < 0:
+                break
+        return items
+    if isinstance(value, str):
+        masked = mask_text(value)
+        budget[0] -= len(masked)
+        return masked
+    budget[0] -= 1
+    return value
 
 
 def _form(raw: bytes) -> Any:

@@ -25,6 +25,7 @@ from typing import Any
 
 import jsonschema
 import jsonschema_rs
+import orjson
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.lifecycle import ConnexionRequest
@@ -35,7 +36,6 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from jsonpointer import JsonPointer, resolve_pointer
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
@@ -45,6 +45,7 @@ from starlette.types import Receive, Scope
 
 from vendor_keywords import INSTANCE_KEYWORDS, X_AFTER, X_CSV_ROWS, X_UNIQUE_BY
 
+from . import context, pointers
 from .problems import PathPart, Problem, Rejection
 
 
@@ -67,13 +68,15 @@ def _unique_by(validator: Any, pointer: str, instance: Any, schema: Any) -> Iter
     """``x-unique-by: /call/id``: array items must differ at that JSON pointer."""
     if not isinstance(instance, list):
         return
-    parts = JsonPointer(pointer).parts
-    seen: set[str] = set()
+    parts = pointers.parse(pointer).parts
+    seen: set[Any] = set()
     for index, item in enumerate(instance):
-        value = resolve_pointer(item, pointer, None)
+        value = pointers.lookup(item, pointer)
         if value is None:
             continue
-        key = json.dumps(value, sort_keys=True)
+        # equal as JSON: a string stands for itself (no serializing per item), anything else
+        # by its canonical text (a string and its text never meet: one is a tuple)
+        key = value if isinstance(value, str) else (json.dumps(value, sort_keys=True),)
         if key in seen:
             yield ValidationError(
                 f"{parts[-1] if parts else 'item'} must be unique",
@@ -269,6 +272,108 @@ def _formats(node: Any, found: set[str]) -> set[str]:
     return found
 
 
+_CACHED_FORMAT_LENGTH = 256  # longer strings are checked each time, not remembered
+
+
+def _format_check(name: str) -> Any:
+    """``FORMAT_CHECKER.conforms(value, name)`` for jsonschema-rs, called directly (no per-call
+    dispatch through jsonschema) and remembered per value: a batch repeats its time stamps and
+    addresses item after item."""
+    if name not in FORMAT_CHECKER.checkers:
+        return lambda value: True  # an unknown format: conforms, as jsonschema has it
+    func, raises = FORMAT_CHECKER.checkers[name]
+
+    def check(value: str) -> bool:
+        try:
+            return bool(func(value))
+        except raises:
+            return False
+
+    remembered = functools.lru_cache(maxsize=4096)(check)
+
+    def conforms(value: str) -> bool:
+        return remembered(value) if len(value) <= _CACHED_FORMAT_LENGTH else check(value)
+
+    return conforms
+
+
+_VENDOR = tuple(sorted(INSTANCE_KEYWORDS))  # the rules the one Python pass checks
+_ITEMS = object()  # a site's path step: every item of an array
+_NOT_SCHEMA = {"enum", "default", "example", "examples", *_VENDOR}
+# Where connexion (and JSON Schema) keep schemas for reference: the body schema connexion
+# validates carries the spec's components beside the resolved schema.
+_DEFINITIONS = {"components", "definitions"}
+
+
+def _holds_vendor(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(k in node for k in _VENDOR) or any(_holds_vendor(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_holds_vendor(v) for v in node)
+    return False
+
+
+def _vendor_sites(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]] | None:
+    """Where ``node``'s vendor keywords apply: (instance path, keyword, value) for keywords
+    reached through ``properties`` and ``items`` only; None if one sits anywhere else (under
+    ``allOf``, ``additionalProperties``...), where only the validator itself can place it."""
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        return None  # what a reference brings in applies where only the validator knows
+    sites: list[tuple[Any, ...]] = [(path, k, node[k]) for k in _VENDOR if k in node]
+    for key, value in node.items():
+        found: list[tuple[Any, ...]] | None = []
+        if key in _DEFINITIONS:
+            continue  # applied only through a $ref, which has no fast path here (above)
+        if key == "properties" and isinstance(value, dict):
+            for name, sub in value.items():
+                more = _vendor_sites(sub, (*path, name))
+                found = None if more is None or found is None else found + more
+        elif key == "items" and isinstance(value, dict):
+            found = _vendor_sites(value, (*path, _ITEMS))
+        elif key not in _NOT_SCHEMA and _holds_vendor(value):
+            found = None
+        if found is None:
+            return None
+        sites += found
+    return sites
+
+
+def _at(instance: Any, path: tuple[Any, ...]) -> Iterator[Any]:
+    """The instance's values at a site's path (objects by key, arrays item by item)."""
+    if not path:
+        yield instance
+        return
+    step, rest = path[0], path[1:]
+    if step is _ITEMS:
+        if isinstance(instance, list):
+            for item in instance:
+                yield from _at(item, rest)
+    elif isinstance(instance, dict) and step in instance:
+        yield from _at(instance[step], rest)
+
+
+class _WithVendorPass:
+    """The Rust validator's verdict, then the vendor rules in one pass over their sites."""
+
+    def __init__(self, rust: Any, sites: list[tuple[Any, ...]]) -> None:
+        self.rust = rust
+        checks: dict[str, Any] = INSTANCE_CHECKS
+        self.sites: list[tuple[tuple[Any, ...], Any, Any]] = [
+            (path, checks[keyword], value) for path, keyword, value in sites
+        ]
+
+    def is_valid(self, instance: Any) -> bool:
+        if not self.rust.is_valid(instance):
+            return False
+        for path, check, value in self.sites:
+            for node in _at(instance, path):
+                if next(iter(check(None, value, node, None)), None) is not None:
+                    return False
+        return True
+
+
 def fast(schema: Mapping[str, Any]) -> Any:
     """The compiled jsonschema-rs validator for ``schema`` (built once), or None."""
     hit = _FAST.get(id(schema))
@@ -276,15 +381,16 @@ def fast(schema: Mapping[str, Any]) -> Any:
         draft4 = _to_draft4(schema)
         validator = None
         if draft4 is not None:
-            formats: dict[str, Any] = {
-                name: functools.partial(FORMAT_CHECKER.conforms, format=name)
-                for name in _formats(schema, set())
-            }
-            keywords: dict[str, Any] = dict(FAST_KEYWORDS)
+            formats = {name: _format_check(name) for name in _formats(schema, set())}
+            sites = _vendor_sites(schema)
+            # Vendor rules at known places are checked in one Python pass after the Rust check
+            # (unknown keywords are ignored by it); anywhere else, Rust calls back per object.
+            keywords: dict[str, Any] = dict(FAST_KEYWORDS) if sites is None else {}
             try:
-                validator = jsonschema_rs.Draft4Validator(
+                rust = jsonschema_rs.Draft4Validator(
                     draft4, formats=formats, validate_formats=True, keywords=keywords
                 )
+                validator = rust if not sites else _WithVendorPass(rust, sites)
             except Exception:  # a schema the Rust validator cannot take: no fast path
                 validator = None
         hit = _FAST[id(schema)] = (schema, validator)
@@ -398,6 +504,30 @@ def strict_json(text: str) -> Any:
     return parsed
 
 
+# orjson parses a UTF-8 body in half the standard library's time and refuses everything
+# strict_json refuses (NaN, Infinity, overflow, lone surrogates), which then goes the standard
+# way for its verdict. Two differences stay off its path: it reads an integer past 64 bits as
+# a float (so a body with a run of 19 digits goes the standard way), and it nests deeper than
+# the standard library allows (so does a body with 512 brackets or more: no shallower body can
+# tell them apart). One bytes.translate finds both (no regex: a digit-run search is slower
+# than the parse it would save).
+_SHAPE = bytes(48 if 48 <= i <= 57 else 91 if i in (91, 123) else 32 for i in range(256))
+_LONG_RUN = b"0" * 19
+_MANY_BRACKETS = 512
+
+
+def parse_body(raw: bytes, encoding: str) -> Any:
+    """``strict_json(raw.decode(encoding))``, with orjson first where it gives the same."""
+    if encoding.lower().replace("-", "").replace("_", "") == "utf8":
+        shape = raw.translate(_SHAPE)
+        if shape.count(b"[") < _MANY_BRACKETS and _LONG_RUN not in shape:
+            try:
+                return orjson.loads(raw)
+            except ValueError:  # not JSON to orjson: the standard library's verdict, below
+                pass
+    return strict_json(raw.decode(encoding))
+
+
 class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ignore[misc]
     """JSON bodies: non-UTF-8 and malformed JSON are ``malformed_body``, not a 500."""
 
@@ -406,11 +536,13 @@ class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ign
         if not raw:
             return None
         try:
-            return strict_json(raw.decode(self._encoding or "utf-8"))
+            parsed = parse_body(raw, self._encoding or "utf-8")
         except (UnicodeDecodeError, LookupError) as exc:
             raise Rejection("malformed_body", params={"detail": "body is not UTF-8"}) from exc
         except (ValueError, RecursionError) as exc:  # malformed, too deep, or a huge integer
             raise Rejection("malformed_body", params={"detail": str(exc)}) from exc
+        context.of(scope).parsed_body = parsed  # the handler's body: parsed once (dispatch.py)
+        return parsed
 
 
 class _FormBody(_CollectingBody):
@@ -464,17 +596,24 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
 
     def validate_request(self, request: ConnexionRequest) -> None:
         problems: list[Problem] = []
-        sources = {
-            "query": request.query_params,
-            "path": request.path_params,
-            "header": request.headers,
-            "cookie": request.cookies,
-        }
+        path, query = request.path_params, request.query_params
+        # parsed once: the handler's arguments are read from the same parse (dispatch.py)
+        context.of(request.scope).uri_params = (path, query)
         for location, params in self.parameters.items():
+            # headers and cookies are read only for an operation that declares some
+            source = (
+                query
+                if location == "query"
+                else path
+                if location == "path"
+                else request.headers
+                if location == "header"
+                else request.cookies
+            )
             for param in params:
                 name = param["name"]
                 key = name.replace("-", "_") if location == "path" else name
-                raw = sources[location].get(key)
+                raw = source.get(key)
                 problems.extend(self._check(location, param, raw))
         if problems:
             only_path = all(p.location == "path" for p in problems)

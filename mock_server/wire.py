@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from starlette.types import Send
 
 SET_HERE = {"content-type", "content-length"}
@@ -20,14 +21,37 @@ async def send_json(send: Send, status: int, body: Any, headers: Mapping[str, An
     elif isinstance(body, str):
         payload = body.encode()
     else:
-        payload = b"" if body is None else json.dumps(body).encode()
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    raw += [
+        payload = b"" if body is None else dumps_json(body)
+    extra = [
         (k.lower().encode(), str(v).encode())
         for k, v in headers.items()
         if k.lower() not in SET_HERE
     ]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send_body(send, status, payload, "application/json", extra)
+
+
+def dumps_json(body: Any) -> bytes:
+    """``body`` as compact JSON. orjson, not the standard library: a fraction of its time on a
+    batch answer (measured in bench/inproc.py), and it never writes NaN or Infinity, which are
+    not JSON (they come out as null)."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # an integer beyond 64 bits (a client may send one; it is echoed back)
+        return json.dumps(body, allow_nan=False).encode()
+
+
+async def send_body(
+    send: Send,
+    status: int,
+    payload: bytes,
+    media_type: str | None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """One whole answer: status, its media type and length, then the bytes."""
+    raw = [(b"content-length", str(len(payload)).encode())]
+    if media_type is not None:
+        raw.insert(0, (b"content-type", media_type.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw + (headers or [])})
     await send({"type": "http.response.body", "body": payload})
 
 

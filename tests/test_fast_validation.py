@@ -114,3 +114,52 @@ def test_tricky_values_agree_everywhere(value: Any) -> None:
     for _, schema, _ in SCHEMAS:
         for key in schema.get("properties", {}):
             verdicts_agree(schema, {key: value})
+
+
+def _call(
+    call_id: Any, start: Any = "2024-05-01T09:00:00Z", end: Any = "2024-05-01T09:04:12Z"
+) -> Any:
+    return {
+        "call": {
+            "id": call_id,
+            "recording_url": "https://recordings.example.com/a.mp3",
+            "start_time": start,
+            "end_time": end,
+            "contact_number": "+919812345678",
+        },
+        "agent": {"id": "agent-7"},
+        "customer": {"id": "cust-1"},
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": [_call("a"), _call("b")]},
+        {"data": [_call("a"), _call("a")]},  # x-unique-by
+        {"data": [_call("a"), _call("b", end="2024-05-01T08:00:00Z")]},  # x-after
+        {"data": [_call("a", end="2024-05-01T09:00:00Z")]},  # equal is not after
+        {"data": [_call("a"), _call("b"), _call("a", end="2024-05-01T08:00:00Z")]},
+        {"data": [_call(1), _call("1")]},  # differ by type: unique
+        {"data": [_call("a", start="not a time")]},
+        {"data": []},
+    ],
+)
+def test_vendor_rules_in_one_pass_agree(body: Any) -> None:
+    """The batch schema's x-after / x-unique-by, checked in one pass after the Rust check."""
+    (schema,) = [s for n, s, _ in SCHEMAS if n.startswith("ingestBatchCall:")]
+    assert type(fast(schema)).__name__ == "_WithVendorPass"  # the one-pass path is the one tested
+    verdicts_agree(schema, body)
+
+
+def test_the_vendor_pass_skips_definitions_and_refuses_references() -> None:
+    """Connexion validates a body schema with the spec's components beside it: vendor keywords
+    there apply only through a reference, so they do not stop the one-pass path; a schema that
+    does use a reference keeps the validator's own callbacks."""
+    (schema,) = [s for n, s, _ in SCHEMAS if n.startswith("ingestBatchCall:")]
+    components = {"schemas": {"Call": {"x-after": {"end_time": "start_time"}}}}
+    with_components = {**schema, "components": components}
+    assert type(fast(with_components)).__name__ == "_WithVendorPass"
+    verdicts_agree(with_components, {"data": [_call("a"), _call("a")]})
+    with_ref = {**with_components, "properties": {"data": {"$ref": "#/components/schemas/Call"}}}
+    assert type(fast(with_ref)).__name__ != "_WithVendorPass"

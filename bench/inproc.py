@@ -1,0 +1,140 @@
+"""``python -m bench.inproc``: CPU µs per request of the mock's assembly, in-process, no HTTP.
+
+The bench's own cases are sent straight into the ASGI app (front door and all), so only the
+mock's work is timed: no sockets, no uvicorn, no client. On a shared machine this is the steadier
+figure for comparing two assemblies of the mock; wall-clock requests/s come from ``make bench``.
+
+``--package`` names other copies of the ``mock_server`` package to measure in the same process
+(for an A/B: ``git archive main mock_server | tar -x -C /tmp/ab --transform s/mock_server/old/``
+then ``PYTHONPATH=/tmp/ab python -m bench.inproc --package mock_server,old``). Rounds alternate
+between the packages, so load from other processes falls on both alike; the ratio is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import importlib
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .cases import CASES, SPECS, Case, Request, build
+
+App = Callable[..., Any]
+
+
+def make_app(package: str, kind: str) -> tuple[App, Mapping[str, str]]:
+    """The ASGI app as ``python -m mock_server --no-rate-limits`` builds it, and each API's
+    base path by name."""
+    config = importlib.import_module(f"{package}.config")
+    runtime_mod = importlib.import_module(f"{package}.runtime")
+    app_mod = importlib.import_module(f"{package}.app")
+    runtime = runtime_mod.build_runtime(
+        config.Config(
+            specs_dir=SPECS,
+            credentials=SPECS / "sandbox-credentials.yaml",
+            rate_limits=False,
+            jwt_secret="bench-inproc",
+            app_kind=kind,
+        )
+    )
+    return app_mod.build_app(runtime), {a.name: a.base_path for a in runtime.apis}
+
+
+def _scope(request: Request, prefix: str, body: bytes) -> dict[str, Any]:
+    path = f"{prefix}{request.path}"
+    headers = [(k.lower().encode(), v.encode()) for k, v in request.headers.items()]
+    if body:
+        headers.append((b"content-length", str(len(body)).encode()))
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": request.query.encode(),
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+
+
+async def send_one(app: App, request: Request, prefix: str) -> int:
+    """One request through the app; its status."""
+    status = 0
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": request.body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(_scope(request, prefix, request.body), receive, send)
+    return status
+
+
+async def _round(app: App, request: Request, prefix: str, count: int) -> tuple[float, set[int]]:
+    statuses = set()
+    started = time.process_time()
+    for _ in range(count):
+        statuses.add(await send_one(app, request, prefix))
+    return (time.process_time() - started) / count * 1e6, statuses
+
+
+async def measure(
+    apps: Mapping[str, tuple[App, Mapping[str, str]]], case: Case, count: int, rounds: int
+) -> dict[str, float]:
+    request = build(case)
+    for app, bases in apps.values():
+        for setup in request.setup:
+            await send_one(app, setup, bases[case.api])
+        await _round(app, request, bases[case.api], max(50, count // 5))  # warm-up
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, (app, bases) in apps.items():
+            micros, statuses = await _round(app, request, bases[case.api], count)
+            if statuses != {case.expect}:
+                raise SystemExit(f"{name} {case.name}: answered {statuses}, not {case.expect}")
+            best[name] = min(best.get(name, micros), micros)
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.inproc", description=__doc__)
+    parser.add_argument("--package", default="mock_server", help="comma-separated packages")
+    parser.add_argument("--kind", default="async", choices=["async", "flask"])
+    parser.add_argument("--cases", default="", help="comma-separated case names (default: all)")
+    parser.add_argument("--count", type=int, default=300, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds; the best one counts")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    packages = args.package.split(",")
+    apps = {p: make_app(p, args.kind) for p in packages}
+    gc.collect()
+    gc.freeze()
+    wanted = set(args.cases.split(",")) if args.cases else None
+    head = " | ".join(f"{p} µs" for p in packages)
+    print(f"| case | {head} |" + (f" {packages[0]} ÷ {packages[1]} |" if len(apps) > 1 else ""))
+    for case in CASES:
+        if wanted is not None and case.name not in wanted:
+            continue
+        best = asyncio.run(measure(apps, case, args.count, args.rounds))
+        cells = " | ".join(f"{best[p]:,.0f}" for p in packages)
+        ratio = f" {best[packages[0]] / best[packages[1]]:.2f} |" if len(apps) > 1 else ""
+        print(f"| {case.name} | {cells} |{ratio}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The journal redacts only as much of a body as it keeps (journal._redact_within): what it
+stores is exactly the whole redacted document (journal._redact_json), or that document's
+compact JSON cut at the limit, on any JSON document and any limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from mock_server import journal
+
+# Keys and strings drawn partly from secret-looking pieces, so both paths are exercised.
+_PIECES = st.sampled_from(
+    ["api", "Key", "-", "_", "pass", "Word", "tok", "en", "https://", "u:p@", "@", "x", "/", " "]
+)
+_TEXT = st.one_of(st.text(max_size=12), st.lists(_PIECES, max_size=5).map("".join))
+_SCALAR = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False,
+    allow_infinity=False), _TEXT,
+)  # fmt: skip
+_JSON = st.recursive(
+    _SCALAR,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_TEXT, inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON, st.integers(0, 120))
+def test_what_is_kept_is_the_whole_redaction_or_its_cut(document: Any, limit: int) -> None:
+    assume(document is not None)  # a bare null is journaled as a preview, like non-JSON
+    raw = json.dumps(document).encode()
+    kept = journal.redact_body(raw, limit)
+    whole = journal._redact_json(document)
+    text = journal._dumps(whole)
+    if len(text) <= limit:
+        assert kept == whole
+    else:
+        assert kept == text[:limit].decode() + f"…[truncated: a body of {len(raw)} bytes]"
+
+
+def test_a_long_batch_is_cut_with_its_secrets_masked() -> None:
+    items = [{"id": f"c{i}", "meta": {"x-Api_Key": "sk-1234567890abcdef"}} for i in range(200)]
+    raw = json.dumps({"data": items}).encode()
+    kept = journal.redact_body(raw, 2048)
+    assert isinstance(kept, str) and kept.endswith(f"[truncated: a body of {len(raw)} bytes]")
+    assert "sk-1234567890" not in kept and "****cdef" in kept
+    assert len(kept.encode()) < 2048 + 100
+
+
+def test_a_short_body_is_kept_whole_and_masked() -> None:
+    body = {"data": [{"meta": {"x-Api_Key": "sk-1234567890abcdef"}}], "u": "ftp://a:b@h/"}
+    kept = journal.redact_body(json.dumps(body).encode(), 2048)
+    assert kept == {"data": [{"meta": {"x-Api_Key": "****cdef"}}], "u": "ftp://****@h/"}
