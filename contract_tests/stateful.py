@@ -61,6 +61,18 @@ def links(schema: Any) -> dict[str, dict[str, str]]:
     return out
 
 
+def has_links(doc: dict[str, Any]) -> bool:
+    """Whether a spec document declares any link (before a schema is built from it)."""
+    return any(
+        "links" in response
+        for item in doc.get("paths", {}).values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for response in op.get("responses", {}).values()
+        if isinstance(response, dict)
+    )
+
+
 def link_chains(schema: Any) -> list[str]:
     """Every chain a run can take: the first step of each operation that has links (where
     scenarios start), and each link."""
