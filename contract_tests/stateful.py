@@ -189,8 +189,11 @@ def explore(
     # One machine per operation that has links, scoped to it and its links' targets: in one
     # machine over the whole spec schemathesis starts scenarios only at the operations it deems
     # reliable roots, and a link from any other operation would never be followed.
+    # Scoped by excluding the rest: with per-operation settings in the config (a live run's own
+    # paces) schemathesis ORs ``include`` with a filter that matches every operation.
+    labels = [r.ok().label for r in schema.get_all_operations()]
     for source, out in links(schema).items():
-        scoped = schema.include(name=[source, *out.values()])
+        scoped = schema.exclude(name=[x for x in labels if x not in {source, *out.values()}])
         scoped.hooks.register_hook_with_name(after_validate, "after_validate")
         try:
             machine(scoped.as_state_machine()).run(settings=hypothesis_settings(scenarios, steps))

@@ -195,8 +195,10 @@ else:
 
 
 # The stateful run follows the specs' links (stateful.py): every link starts at a write (a
-# create or an update), so it runs only with ALLOW_WRITES=1.
-STATEFUL_STEPS = 6
+# create or an update), so it runs only with ALLOW_WRITES=1. Scenarios of up to 4 steps, half
+# as many as examples per operation (at least 2): at a pace of 10/minute each step can take 6 s.
+STATEFUL_STEPS = 4
+STATEFUL_SCENARIOS = max(2, EXAMPLES // 2)
 STATEFUL = (
     StatefulRun(
         TARGET.name,
@@ -204,7 +206,7 @@ STATEFUL = (
         LEDGER,
         SECRETS,
         wait_out_429=True,
-        scenarios=EXAMPLES,
+        scenarios=STATEFUL_SCENARIOS,
         steps=STATEFUL_STEPS,
     )
     if TARGET and not READ_ONLY and SCHEMA not in (None, "read-only") and link_chains(SCHEMA)
@@ -218,7 +220,7 @@ def stateful_budget() -> int:
     slowest pace of the run; plus a minute."""
     slowest = max(seconds_per_request(r) for r in (RATE, *OWN_RATES.values()))
     machines = len(STATEFUL.chains) // 2 if STATEFUL else 0  # a first step and a link each
-    return int(machines * EXAMPLES * STATEFUL_STEPS * 2 * slowest) + 60
+    return int(machines * STATEFUL_SCENARIOS * STATEFUL_STEPS * 2 * slowest) + 60
 
 
 if STATEFUL is not None:
