@@ -84,12 +84,26 @@ class Result:
         self.findings.setdefault(family(finding.check), []).append(finding)
 
 
-def _curl(case: Any, response: Any, secrets: Iterable[str]) -> str:
+def listed(findings: Iterable[Finding]) -> list[str]:
+    """Every distinct failure once, with how often it was seen and the curl that replays it."""
+    distinct: Counter[tuple[str, str, str]] = Counter()
+    curls: dict[tuple[str, str, str], str] = {}
+    for f in findings:
+        key = (f.check, f.title, f.detail)
+        distinct[key] += 1
+        curls.setdefault(key, f.curl)
+    return [
+        f"{check}: {title} ({count}x)\n{detail}\nReproduce: {curls[check, title, detail]}"
+        for (check, title, detail), count in distinct.items()
+    ]
+
+
+def curl(case: Any, response: Any, secrets: Iterable[str]) -> str:
     headers = dict(response.request.headers) if response is not None else None
     return mask(case.as_curl_command(headers=headers), secrets)
 
 
-def _call(case: Any, wait_out_429: bool) -> Any:
+def call(case: Any, wait_out_429: bool) -> Any:
     """The case's answer; with ``wait_out_429`` a 429 is waited out (``Retry-After``, at most
     three times) and the request sent again, so the partner's own limit is not a finding."""
     response = case.call()
@@ -112,24 +126,24 @@ def fuzz(
     def after_validate(context: Any, case: Any, response: Any, results: list[Any]) -> None:
         if case.operation.label != operation.label:
             return
-        curl = None
+        replay = None
         for check in results:
             if check.failure is None:
                 result.held[family(check.name)] += 1
                 continue
-            curl = curl or _curl(case, response, secrets)
+            replay = replay or curl(case, response, secrets)
             failure = check.failure
-            result.fail(Finding(check.name, failure.title, str(failure.message or ""), curl))
+            result.fail(Finding(check.name, failure.title, str(failure.message or ""), replay))
 
     def body(case: Any) -> None:
         result.cases += 1
         try:
-            case.validate_response(_call(case, wait_out_429))
+            case.validate_response(call(case, wait_out_429))
         except FailureGroup:
             pass  # each failure was recorded by after_validate, with its check's name
         except Exception as exc:  # no answer (refused, reset, timed out): recorded, not raised
             detail = f"{type(exc).__name__}: {exc}"
-            result.fail(Finding(ANSWERED, "no answer", detail, _curl(case, None, secrets)))
+            result.fail(Finding(ANSWERED, "no answer", detail, curl(case, None, secrets)))
         else:
             result.held[family(ANSWERED)] += 1
 
@@ -186,16 +200,7 @@ class Run:
     def verdict(self, label: str, name: str) -> list[str]:
         """Every failure of family ``name`` on operation ``label`` (fuzzing it if not yet)."""
         found = self.result(label)
-        distinct: Counter[tuple[str, str, str]] = Counter()
-        curls: dict[tuple[str, str, str], str] = {}
-        for f in found.findings.get(name, []):
-            key = (f.check, f.title, f.detail)
-            distinct[key] += 1
-            curls.setdefault(key, f.curl)
-        problems = [
-            f"{check}: {title} ({count}x)\n{detail}\nReproduce: {curls[check, title, detail]}"
-            for (check, title, detail), count in distinct.items()
-        ]
+        problems = listed(found.findings.get(name, []))
         if not problems and not found.held[name]:
             problems.append(f"no response of {found.cases} cases reached the check")
         return problems

@@ -363,3 +363,67 @@ def test_fuzzing_masks_real_secrets_in_the_curl() -> None:
     curls = [f.curl for f in found]
     assert curls and all(key not in c for c in curls), curls
     assert any("Authorization: Bearer [Filtered]" in c for c in curls), curls
+
+
+class ForgetsCreated:
+    """A server that creates resources but cannot read them back: every read of one item under
+    ``collection`` answers as if the id were unknown (the mock's own documented 404). Fuzzing an
+    operation alone sees only a documented 404 for an id it made up; only following the link
+    from the create to the read shows that a resource just created is gone."""
+
+    def __init__(self, app: ASGIApp, collection: str) -> None:
+        self.app, self.collection = app, collection.rstrip("/") + "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and path.startswith(self.collection)
+        ):
+            path = self.collection + "contract-forgotten"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await self.app(scope, receive, send)
+
+
+def test_stateful_run_lists_every_failure_of_a_chain_with_its_curls() -> None:
+    """Two faults in one stateful run: a created campaign is not readable via its link (only a
+    stateful run can see it) and a documented header is missing. Both are listed, each with the
+    curls that replay the chain; the run did not stop at the first."""
+    from .ledger import Ledger, markdown
+    from .stateful import StatefulRun
+
+    target = next(t for t in targets() if t.name == "voice")
+    runtime = build_runtime(Config(jwt_secret="faults", rate_limits=False))
+    app = ForgetsCreated(Faulty(build_app(runtime), missing_header), "/voice/api/v1/campaigns")
+    ledger = Ledger()
+    run = StatefulRun("voice", asgi_schema(target, app), ledger, scenarios=10, steps=6)
+    chain = "POST /api/v1/campaigns → GetCampaignById → GET /api/v1/campaigns/{campaign_id}"
+    assert chain in run.chains, run.chains
+    gone = run.verdict(chain, "resource lifecycle")
+    headers = run.verdict(chain, "documented response headers")
+    assert any("ensure_resource_availability" in p for p in gone), gone
+    assert any("response_headers_conformance" in p for p in headers), headers
+    assert run.verdict(chain, "no server error") == []  # an unrelated family still held
+    for problem in gone:  # the curl replays the chain: the create, then the read
+        replay = problem.split("Reproduce: ", 1)[1].splitlines()
+        assert replay[0].startswith("curl -X POST"), replay
+        assert replay[0].endswith("/voice/api/v1/campaigns"), replay
+        assert replay[-1].startswith("curl -X GET"), replay
+        assert "/voice/api/v1/campaigns/" in replay[-1], replay
+    report = markdown(ledger)
+    heading = f"## voice stateful: {chain} · "
+    assert heading + "resource lifecycle" in report, report
+    assert heading + "documented response headers" in report, report
+
+
+def test_a_forgotten_resource_is_invisible_to_fuzzing_one_operation() -> None:
+    """The control for the fault above: fuzzing the read alone finds nothing wrong (every id it
+    sends is one it made up, and a documented 404 is right for those)."""
+    from .fuzzrun import fuzz
+
+    target = next(t for t in targets() if t.name == "voice")
+    runtime = build_runtime(Config(jwt_secret="faults", rate_limits=False))
+    schema = asgi_schema(target, ForgetsCreated(build_app(runtime), "/voice/api/v1/campaigns"))
+    found = fuzz(schema, schema["/api/v1/campaigns/{campaign_id}"]["GET"])
+    assert found.cases and found.findings == {}, found.findings

@@ -2,14 +2,15 @@
 
 One test case per operation and check family (``zipteams POST /partner/ingest/batch-call ·
 fuzz: response matches schema``); each operation is fuzzed once, every failure kept
-(fuzzrun.py) and written to the run report (ledger.py). Plus a stateful test where a spec's
-``links`` chain resources.
+(fuzzrun.py) and written to the run report (ledger.py). Where a spec's ``links`` chain
+resources, one stateful run per API follows them (stateful.py): one test case per chain and check
+family (``voice stateful: POST /api/v1/campaigns → GetCampaignById → GET
+/api/v1/campaigns/{campaign_id} · resource lifecycle``), every failure kept and reported too.
 """
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 from mock_server.app import build_app
 from mock_server.config import Config
@@ -17,6 +18,7 @@ from mock_server.runtime import build_runtime
 
 from .fuzzrun import Run
 from .ledger import LEDGER
+from .stateful import StatefulRun, link_chains
 from .suite import asgi_schema
 from .targets import targets
 
@@ -44,22 +46,18 @@ def test_fuzz(api: str, operation: str, check: str) -> None:
     assert not problems, f"{api} {operation} · {check}:\n- " + "\n- ".join(problems)
 
 
-for _target in TARGETS:
-    _schema = RUNS[_target.name].schema
-    if any(
-        "links" in r
-        for p in _target.doc.get("paths", {}).values()
-        for o in p.values()
-        if isinstance(o, dict)
-        for r in o.get("responses", {}).values()
-        if isinstance(r, dict)
-    ):
-        _machine = _schema.as_state_machine()
-        _machine.TestCase.settings = settings(
-            max_examples=10,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-            stateful_step_count=8,
-        )
-        globals()[f"TestStateful_{_target.name}"] = _machine.TestCase
+STATEFUL = {
+    api: StatefulRun(api, run.schema, LEDGER, scenarios=10, steps=8)
+    for api, run in RUNS.items()
+    if link_chains(run.schema)
+}
+CHAINS = [(api, chain, name) for api, run in STATEFUL.items() for chain, name in run.pairs()]
+
+
+@pytest.mark.parametrize(
+    ("api", "chain", "check"), CHAINS, ids=[f"{a} stateful: {c} · {n}" for a, c, n in CHAINS]
+)
+def test_stateful(api: str, chain: str, check: str) -> None:
+    """The specs' links followed (one run per API), every failure of this chain and family."""
+    problems = STATEFUL[api].verdict(chain, check)
+    assert not problems, f"{api} stateful: {chain} · {check}:\n- " + "\n- ".join(problems)

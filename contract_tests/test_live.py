@@ -18,6 +18,7 @@ import schemathesis
 from .documented import Answer, Probe, curl, judge, live_credentials, probes, rate_limit_probe, send
 from .fuzzrun import Run
 from .ledger import LEDGER
+from .stateful import StatefulRun, has_links, link_chains
 from .suite import config
 from .targets import Target, env_name, targets
 
@@ -191,6 +192,64 @@ else:
         of this family listed."""
         problems = RUN.verdict(operation, check)
         assert not problems, f"{operation} · {check}:\n- " + "\n- ".join(problems)
+
+
+# The stateful run follows the specs' links (stateful.py): every link starts at a write (a
+# create or an update), so it runs only with ALLOW_WRITES=1. Scenarios of up to 4 steps, half
+# as many as examples per operation (at least 2): at a pace of 10/minute each step can take 6 s.
+STATEFUL_STEPS = 4
+STATEFUL_SCENARIOS = max(2, EXAMPLES // 2)
+STATEFUL = (
+    StatefulRun(
+        TARGET.name,
+        SCHEMA,
+        LEDGER,
+        SECRETS,
+        wait_out_429=True,
+        scenarios=STATEFUL_SCENARIOS,
+        steps=STATEFUL_STEPS,
+    )
+    if TARGET and not READ_ONLY and SCHEMA not in (None, "read-only") and link_chains(SCHEMA)
+    else None
+)
+
+
+def stateful_budget() -> int:
+    """The time budget of the stateful test that runs the machines (the first one): every
+    linked operation's scenarios, each step perhaps replayed (idempotent_replay), at the
+    slowest pace of the run; plus a minute."""
+    slowest = max(seconds_per_request(r) for r in (RATE, *OWN_RATES.values()))
+    machines = len(STATEFUL.chains) // 2 if STATEFUL else 0  # a first step and a link each
+    return int(machines * STATEFUL_SCENARIOS * STATEFUL_STEPS * 2 * slowest) + 60
+
+
+if STATEFUL is not None:
+    assert TARGET is not None
+    FOLLOWED: StatefulRun = STATEFUL
+    SPAIRS = FOLLOWED.pairs()
+
+    @pytest.mark.timeout(stateful_budget())
+    @pytest.mark.parametrize(
+        ("chain", "check"), SPAIRS, ids=[f"{TARGET.name} stateful: {c} · {n}" for c, n in SPAIRS]
+    )
+    def test_live_stateful(chain: str, check: str) -> None:
+        """The specs' links followed (once, on the first test), every failure of this chain
+        and check family listed."""
+        problems = FOLLOWED.verdict(chain, check)
+        assert not problems, f"stateful: {chain} · {check}:\n- " + "\n- ".join(problems)
+
+else:
+    WHY_NOT = (
+        "no live URL given: set PARTNER and BASE_URL"
+        if TARGET is None
+        else f"{TARGET.name}'s spec has no links to follow"
+        if not has_links(TARGET.doc)
+        else f"{TARGET.name}'s links start at writes: set ALLOW_WRITES=1 to follow them"
+    )
+
+    @pytest.mark.skip(reason=WHY_NOT)
+    def test_live_stateful() -> None:  # type: ignore[misc]
+        """Placeholder, so the report says why no link was followed."""
 
 
 LIVE_PROBES = (

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from contract_tests.stateful import has_links
 from contract_tests.targets import Target, env_name, targets
 from mock_server.config import Config
 from mock_server.profile import load_profile
@@ -85,7 +86,8 @@ def test_one_spec_at_its_production_paths(profile: Path) -> None:
         assert str(r.status_code) in sample.documented and r.status_code < 500, r.text
 
 
-def run_live(tmp_path: Path, partner: str, base_url: str, **env: str) -> ET.Element:
+def run_live(tmp_path: Path, partner: str, base_url: str, *args: str, **env: str) -> ET.Element:
+    """``make contract`` against ``base_url``, quickly paced; ``args`` go to pytest."""
     junit = tmp_path / f"{partner}.xml"
     result = subprocess.run(
         [
@@ -97,6 +99,7 @@ def run_live(tmp_path: Path, partner: str, base_url: str, **env: str) -> ET.Elem
             "-p",
             "no:cacheprovider",
             f"--junitxml={junit}",
+            *args,
         ],
         cwd=ROOT,
         env={
@@ -178,6 +181,8 @@ def test_live_mode_is_read_only_by_default(origin: str, tmp_path: Path) -> None:
     assert not list(root.iter("failure")), cases(root)
     # skipped only for an input this run lacks, each named
     assert all("CONTRACT_" in m or "ALLOW_WRITES" in m for m in skips(root)), skips(root)
+    if has_links(target.doc):  # its links start at writes: not followed, and the skip says so
+        assert any("links" in m and "ALLOW_WRITES=1" in m for m in skips(root)), skips(root)
     report = (tmp_path / f"contract-{target.name}.md").read_text()
     assert "# Failures\n\nNone: every check held." in report, report[-2000:]
     seen = arrived(origin, target.name)
@@ -201,3 +206,21 @@ def test_live_mode_writes_when_allowed(origin: str, tmp_path: Path) -> None:
             wanted = f"auth: missing {header} → {rule.missing.status}"
             assert any(wanted in c for c in documented), (wanted, documented)
     assert any(s.split()[0] in WRITES for s in arrived(origin, target.name))
+
+
+def test_live_mode_follows_links_when_writes_allowed(origin: str, tmp_path: Path) -> None:
+    """The stateful run, live: each chain x check family one test case, every one in the
+    report, the linked requests really sent. Only the stateful tests run (``-k``)."""
+    target = next(t for t in targets() if has_links(t.doc))
+    env = {"ALLOW_WRITES": "1", **live_env(target)}
+    url = base_url(origin, target)
+    root = run_live(tmp_path, target.name, url, "-k", "test_live_stateful", **env)
+    names = [c[len("test_live_stateful[") :] for c in cases(root)]
+    assert names and all(n.startswith(f"{target.name} stateful: ") for n in names), names
+    assert any(" → " in n for n in names), names  # links, not only first steps
+    assert not list(root.iter("failure")), cases(root)
+    report = (tmp_path / f"contract-{target.name}.md").read_text()
+    assert f"## {target.name} stateful: " in report, report[:2000]
+    assert "# Failures\n\nNone: every check held." in report, report[-2000:]
+    seen = arrived(origin, target.name)
+    assert any(s.split()[0] in WRITES for s in seen) and any("GET" in s for s in seen), seen
