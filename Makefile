@@ -14,7 +14,7 @@ REPORTS := reports
 help:
 	@echo "make mock       set up, then serve every partner API on http://$(HOST):$(PORT)"
 	@echo "make test       set up, then lint + unit/behaviour tests + fuzzing (JUnit in $(REPORTS)/)"
-	@echo "make lint       openapi-spec-validator + house rules + yamllint + ruff + mypy"
+	@echo "make lint       openapi-spec-validator + house rules + yamllint + ruff + mypy + import-linter"
 	@echo "make diff [BASE=<git ref>]   what the spec edits break for clients (default origin/main, else HEAD)"
 	@echo "make fuzz-deep  many more fuzzing examples, for a longer hunt"
 	@echo "make contract PARTNER=<name> BASE_URL=https://...   the same suite against a live endpoint"
@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy mock_server speclint vendor_keywords
+	$(BIN)/lint-imports
 
 # The Redis tests need a real redis-server (Debian's package); installed here when missing.
 redis-server:

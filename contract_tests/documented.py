@@ -24,7 +24,7 @@ import jwt
 import urllib3
 from connexion.json_schema import resolve_refs
 
-from mock_server.specindex import resolve
+from mock_server.core.specindex import resolve
 from vendor_keywords import NAMES
 
 from .targets import Target, env_name, scheme_values

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from mock_server.profile import Profile, load_profile
-from mock_server.specindex import load_spec
+from mock_server.core.profile import Profile, load_profile
+from mock_server.core.specindex import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"

@@ -16,9 +16,9 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.app import build_app
-from mock_server.config import Config
-from mock_server.runtime import build_runtime
+from mock_server.asgi.app import build_app
+from mock_server.core.config import Config
+from mock_server.world.runtime import build_runtime
 
 from .suite import asgi_schema
 from .targets import targets

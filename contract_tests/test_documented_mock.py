@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mock_server.app import build_app
-from mock_server.config import Config
-from mock_server.runtime import build_runtime
+from mock_server.asgi.app import build_app
+from mock_server.core.config import Config
+from mock_server.world.runtime import build_runtime
 
 from .documented import (
     Answer,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.app import build_app
-from mock_server.config import Config
-from mock_server.runtime import build_runtime
+from mock_server.asgi.app import build_app
+from mock_server.core.config import Config
+from mock_server.world.runtime import build_runtime
 
 from .fuzzrun import Run
 from .ledger import LEDGER

@@ -17,7 +17,7 @@ from typing import Any
 import schemathesis
 from connexion.json_schema import resolve_refs
 
-from mock_server.validation import compiled, csv_problems
+from mock_server.checks.validation import compiled, csv_problems
 from vendor_keywords import INSTANCE_KEYWORDS, X_AFTER, X_CSV_ROWS, X_UNIQUE_BY
 
 VENDOR_KEYWORDS = INSTANCE_KEYWORDS

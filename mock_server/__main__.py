@@ -13,10 +13,10 @@ import uvicorn
 import yaml
 from uvicorn.supervisors import Multiprocess
 
-from .config import Config, from_sources
-from .profile import ProfileError
-from .protocol import Guard, protocol_class
-from .runtime import Runtime, build_runtime
+from mock_server.asgi.protocol import Guard, protocol_class
+from mock_server.core.config import Config, from_sources
+from mock_server.core.profile import ProfileError
+from mock_server.world.runtime import Runtime, build_runtime
 
 
 def banner(runtime: Runtime, config: Config) -> str:
@@ -92,7 +92,7 @@ def serve(app: Any, config: Config, note: Callable[[dict[str, Any]], None] | Non
 def worker_app() -> object:
     """The app of one uvicorn worker (``--workers N``): each worker process builds its own
     runtime from the same command line and environment; state lives in the shared store."""
-    from .app import build_app
+    from mock_server.asgi.app import build_app
 
     return build_app(build_runtime(from_sources(sys.argv[1:], os.environ)))
 
@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> None:
     # connexion imports starlette's test client at start-up, which warns about httpx; the
     # warning is about connexion's imports, not about anything a partner can act on.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from .app import build_app  # after the filter: importing connexion is what warns
+    from mock_server.asgi.app import (
+        build_app,  # after the filter: importing connexion is what warns
+    )
 
     config = from_sources(sys.argv[1:] if argv is None else argv, os.environ)
     try:

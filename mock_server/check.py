@@ -8,14 +8,14 @@ import os
 import sys
 import warnings
 
-from .config import from_sources
-from .profile import ProfileError
+from mock_server.core.config import from_sources
+from mock_server.core.profile import ProfileError
 
 
 def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from .app import build_app
-    from .runtime import build_runtime
+    from mock_server.asgi.app import build_app
+    from mock_server.world.runtime import build_runtime
 
     config = from_sources(sys.argv[1:] if argv is None else argv, os.environ)
     try:

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from mock_server.app import build_app
-from mock_server.auth import Principal
-from mock_server.config import Config
-from mock_server.runtime import Runtime, build_runtime
+from mock_server.asgi.app import build_app
+from mock_server.core.config import Config
+from mock_server.rules.auth import Principal
+from mock_server.world.runtime import Runtime, build_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = yaml.safe_load((ROOT / "specs" / "sandbox-credentials.yaml").read_text())

@@ -16,9 +16,9 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-from mock_server.api import Api
-from mock_server.profile import Situation
-from mock_server.specindex import METHODS, resolve
+from mock_server.core.profile import Situation
+from mock_server.core.specindex import METHODS, resolve
+from mock_server.rules.api import Api
 
 PARTITION_VALUE = "conformance-kit"
 ABSENT = "<absent>"  # a key the body does not have

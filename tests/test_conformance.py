@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from mock_server.config import Config
-from mock_server.profile import load_profile
-from mock_server.runtime import build_runtime
+from mock_server.core.config import Config
+from mock_server.core.profile import load_profile
+from mock_server.world.runtime import build_runtime
 from tests.conftest import ROOT, Mock
 from tests.kit import Kit, Sample
 

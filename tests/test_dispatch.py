@@ -1,4 +1,4 @@
-"""The async kind's handler layer (mock_server/dispatch.py) and the docs split (app.py).
+"""The async kind's handler layer (mock_server/asgi/dispatch.py) and the docs split (app.py).
 
 The behaviour suites run under both app kinds; these name what the assembly itself promises:
 the JSON body is parsed once, by validation, and the handler gets that parse; the Swagger UI is
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from connexion.lifecycle import ConnexionRequest
 
-from mock_server import validation
-from mock_server.wire import dumps_json
+from mock_server.checks import validation
+from mock_server.core.wire import dumps_json
 from tests.conftest import make_mock, ns
 from tests.mock.test_zipteams import CRED, HEADERS, URL, item
 

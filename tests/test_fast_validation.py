@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from mock_server.validation import compiled, fast
+from mock_server.checks.validation import compiled, fast
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 

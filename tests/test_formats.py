@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.validation import compiled, is_email
+from mock_server.checks.validation import compiled, is_email
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.journal import Journal, bounded, size_of
-from mock_server.redisstore import RedisJournal, connect
+from mock_server.state.journal import Journal, bounded, size_of
+from mock_server.state.redisstore import RedisJournal, connect
 from tests.conftest import Mock, make_mock
 from tests.mock.test_zipteams import HEADERS
 from tests.server import mock_process_handle, stop
@@ -143,7 +143,7 @@ def test_headers_within_the_limits_pass(mock: Mock) -> None:
 
 
 def test_config_reads_limits_from_flags_over_environment() -> None:
-    from mock_server.config import from_sources
+    from mock_server.core.config import from_sources
 
     env = {"MOCK_MAX_HEADERS": "7", "MOCK_TIMEOUT_BODY": "3"}
     config = from_sources(["--max-header-bytes", "2048", "--limit-concurrency", "0"], env)

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mock_server import journal
+from mock_server.state import journal
 
 # Keys and strings drawn partly from secret-looking pieces, so both paths are exercised.
 _PIECES = st.sampled_from(

@@ -1,4 +1,4 @@
-"""mock_server.pointers.lookup answers as jsonpointer.resolve_pointer does, on any JSON."""
+"""mock_server.core.pointers.lookup answers as jsonpointer.resolve_pointer does, on any JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonpointer import EndOfList, resolve_pointer
 
-from mock_server.pointers import lookup
+from mock_server.core.pointers import lookup
 
 _PART = st.sampled_from(["a", "0", "1", "01", "-", "", "~0", "~1", "b~1c", "10", "²"])
 _JSON = st.recursive(

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from mock_server.app import build_app
-from mock_server.config import Config
-from mock_server.profile import ProfileError
-from mock_server.runtime import build_runtime
+from mock_server.asgi.app import build_app
+from mock_server.core.config import Config
+from mock_server.core.profile import ProfileError
+from mock_server.world.runtime import build_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +131,7 @@ def test_check_command_exits_1_with_the_message_and_0_when_clean(tmp_path: Path)
 
 
 def test_derived_pointers_are_unescaped_as_rfc_6901_says() -> None:
-    from mock_server.behaviours import _set_pointer
+    from mock_server.world.behaviours import _set_pointer
 
     target: dict[str, Any] = {"kept": {"x": 1}}
     shared = target["kept"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mock_server.profile import RateRule
-from mock_server.ratelimit import RateLimiter, rate_limit_headers
+from mock_server.checks.ratelimit import RateLimiter, rate_limit_headers
+from mock_server.core.profile import RateRule
 
 RULES = {"api": [RateRule("3/minute"), RateRule("1/minute", ("batch",))]}
 

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.auth import owner_of
-from mock_server.problems import Rejection
-from mock_server.redisstore import RedisStore, connect
-from mock_server.store import Budget, MemoryStore, Store
+from mock_server.core.problems import Rejection
+from mock_server.rules.auth import owner_of
+from mock_server.state.redisstore import RedisStore, connect
+from mock_server.state.store import Budget, MemoryStore, Store
 from tests.conftest import Mock, make_mock, ns
 from tests.mock.test_voice import AUTH as VOICE_AUTH
 from tests.mock.test_voice import CALL
@@ -333,7 +333,7 @@ def test_two_workers_share_state_tokens_and_one_budget(redis_url: str) -> None:
 
 
 def test_workers_need_the_shared_store() -> None:
-    from mock_server.config import from_sources
+    from mock_server.core.config import from_sources
 
     with pytest.raises(SystemExit):
         from_sources(["--workers", "2"], {})

@@ -19,9 +19,9 @@ import pytest
 
 from contract_tests.stateful import has_links
 from contract_tests.targets import Target, env_name, targets
-from mock_server.config import Config
-from mock_server.profile import load_profile
-from mock_server.runtime import Runtime, build_runtime
+from mock_server.core.config import Config
+from mock_server.core.profile import load_profile
+from mock_server.world.runtime import Runtime, build_runtime
 from tests.kit import Kit, Sample
 from tests.server import ROOT, mock_process
 

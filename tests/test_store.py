@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mock_server.app import build_app
-from mock_server.auth import owner_of
-from mock_server.config import Config
-from mock_server.problems import Rejection
-from mock_server.runtime import build_runtime
-from mock_server.store import MemoryStore
+from mock_server.asgi.app import build_app
+from mock_server.core.config import Config
+from mock_server.core.problems import Rejection
+from mock_server.rules.auth import owner_of
+from mock_server.state.store import MemoryStore
+from mock_server.world.runtime import build_runtime
 from tests.conftest import CREDENTIALS, ns
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from mock_server.auth import owner_of
-from mock_server.config import from_sources
-from mock_server.problems import Rejection
+from mock_server.core.config import from_sources
+from mock_server.core.problems import Rejection
+from mock_server.rules.auth import owner_of
 from tests.conftest import CREDENTIALS, make_mock, ns
 from tests.mock.test_voice import AUTH as VOICE_AUTH
 from tests.mock.test_voice import BALANCE, CALL, CALLS

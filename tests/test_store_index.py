@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mock_server.redisstore import RedisStore, connect
-from mock_server.store import Index, MemoryStore, Store
+from mock_server.state.redisstore import RedisStore, connect
+from mock_server.state.store import Index, MemoryStore, Store
 from tests.conftest import make_mock, ns
 from tests.mock.test_ziett import KEY, MESSAGES
 

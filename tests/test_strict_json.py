@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.problems import Rejection
-from mock_server.validation import parse_body, strict_json
+from mock_server.checks.validation import parse_body, strict_json
+from mock_server.core.problems import Rejection
 
 _SCALAR = (
     st.none()

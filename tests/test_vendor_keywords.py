@@ -10,7 +10,7 @@ import pytest
 
 import vendor_keywords
 from contract_tests import documented, vendor_rules
-from mock_server import validation
+from mock_server.checks import validation
 from speclint import schema as speclint_schema
 from speclint.rules import keywords as speclint_keywords
 from vendor_keywords import INSTANCE_KEYWORDS, KEYWORDS, NAMES, missing
@@ -18,8 +18,12 @@ from vendor_keywords import INSTANCE_KEYWORDS, KEYWORDS, NAMES, missing
 ROOT = Path(__file__).resolve().parent.parent
 
 IMPLEMENTATIONS = [
-    ("mock_server.validation.INSTANCE_CHECKS", validation.INSTANCE_CHECKS, INSTANCE_KEYWORDS),
-    ("mock_server.validation.FAST_KEYWORDS", validation.FAST_KEYWORDS, INSTANCE_KEYWORDS),
+    (
+        "mock_server.checks.validation.INSTANCE_CHECKS",
+        validation.INSTANCE_CHECKS,
+        INSTANCE_KEYWORDS,
+    ),
+    ("mock_server.checks.validation.FAST_KEYWORDS", validation.FAST_KEYWORDS, INSTANCE_KEYWORDS),
     ("speclint.schema.INSTANCE_CHECKS", speclint_schema.INSTANCE_CHECKS, INSTANCE_KEYWORDS),
     ("speclint.rules.keywords.SHAPE_CHECKS", speclint_keywords.SHAPE_CHECKS, NAMES),
     ("contract_tests.vendor_rules.REPAIRS", vendor_rules.REPAIRS, INSTANCE_KEYWORDS),

@@ -1,7 +1,7 @@
 """The specs' vendor keywords: one row per keyword (specs/README.md, "vendor keywords").
 
 Rules the partner docs state but JSON Schema cannot say are written into the specs as ``x-``
-keywords. Three packages act on each one: the mock's validator (``mock_server.validation``),
+keywords. Three packages act on each one: the mock's validator (``mock_server.checks.validation``),
 the spec linter (``speclint.schema`` checks examples, ``speclint.rules.keywords`` checks the
 keyword's own shape) and the contract suite (``contract_tests.vendor_rules`` repairs positive
 cases, ``contract_tests.documented`` builds negative ones). Each of them reads the keyword names

@@ -1,5 +1,5 @@
 """Admin access on a shared sandbox: the admin token, and partner-scoped views of the journal,
-the callback journal and state (mock_server/admin.py)."""
+the callback journal and state (mock_server/asgi/admin.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from mock_server import admin
-from mock_server.config import Config, from_sources
-from mock_server.runtime import build_runtime
+from mock_server.asgi import admin
+from mock_server.core.config import Config, from_sources
+from mock_server.world.runtime import build_runtime
 from tests.conftest import CREDENTIALS, Mock, make_mock, ns
 from tests.mock.test_callbacks import FakeScheduler
 from tests.mock.test_voice import AUTH as VOICE_AUTH

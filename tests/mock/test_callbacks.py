@@ -24,9 +24,11 @@ import trustme
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from mock_server.callbacks import callback_schema, load_rules, utc_stamp
-from mock_server.config import Config, from_sources
-from mock_server.egress import (
+from mock_server.core.config import Config, from_sources
+from mock_server.core.profile import parse_callbacks
+from mock_server.core.template import fill, fill_text
+from mock_server.outbound.callbacks import callback_schema, load_rules, utc_stamp
+from mock_server.outbound.egress import (
     AllowList,
     DeliveryError,
     Refused,
@@ -34,10 +36,8 @@ from mock_server.egress import (
     backoff,
     check_target,
 )
-from mock_server.egress import Job as EgressJob
-from mock_server.profile import parse_callbacks
-from mock_server.runtime import build_runtime
-from mock_server.template import fill, fill_text
+from mock_server.outbound.egress import Job as EgressJob
+from mock_server.world.runtime import build_runtime
 from tests.conftest import ROOT, Mock
 from tests.mock.test_zipteams import HEADERS, URL, item
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from mock_server.config import Config
-from mock_server.runtime import build_runtime
+from mock_server.core.config import Config
+from mock_server.world.runtime import build_runtime
 from speclint import lint
 from tests.conftest import ROOT, Mock
 

@@ -31,14 +31,21 @@ from typing import Any
 
 from jsonpointer import resolve_pointer
 
-from .api import Api
-from .config import Config
-from .egress import AllowList, Delivery, Dispatcher, HttpxSender, Scheduler, ThreadScheduler
-from .journal import Journal
-from .profile import CallbackEntry, ProfileError
-from .specindex import METHODS, resolve
-from .template import fill
-from .wire import utc_stamp
+from mock_server.core.config import Config
+from mock_server.core.profile import CallbackEntry, ProfileError
+from mock_server.core.specindex import METHODS, resolve
+from mock_server.core.template import fill
+from mock_server.core.wire import utc_stamp
+from mock_server.outbound.egress import (
+    AllowList,
+    Delivery,
+    Dispatcher,
+    HttpxSender,
+    Scheduler,
+    ThreadScheduler,
+)
+from mock_server.rules.api import Api
+from mock_server.state.journal import Journal
 
 SUCCESS, FAILURE = "success", "failure"
 _ABSENT = object()

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .problems import Rejection
-from .profile import AuthRule
+from mock_server.core.problems import Rejection
+from mock_server.core.profile import AuthRule
 
 JWT_ALGORITHM = "HS256"
 

@@ -15,15 +15,15 @@ from typing import Any
 
 from jsonpointer import JsonPointer
 
-from . import pointers
-from .api import Api
-from .auth import Principal, issue_jwt
-from .problems import Problem, Rejection
-from .runtime import Runtime
-from .specindex import Operation
-from .template import fill_text
-from .validation import csv_rows
-from .wire import utc_stamp
+from mock_server.checks.validation import csv_rows
+from mock_server.core import pointers
+from mock_server.core.problems import Problem, Rejection
+from mock_server.core.specindex import Operation
+from mock_server.core.template import fill_text
+from mock_server.core.wire import utc_stamp
+from mock_server.rules.api import Api
+from mock_server.rules.auth import Principal, issue_jwt
+from mock_server.world.runtime import Runtime
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .problems import PathPart
+from mock_server.core.problems import PathPart
 
 
 def format_path(path: Sequence[PathPart], style: str) -> str:

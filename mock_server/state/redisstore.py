@@ -2,13 +2,14 @@
 
 What lives here, under one key prefix (``mock`` by default):
 
-* the :class:`~mock_server.store.Store`: per (namespace, collection) a hash ``<p>:h:<collection>:
-  <namespace>`` of items (JSON) and a sorted set ``<p>:o:<collection>:<namespace>`` of their
-  write order (lists page from it by rank). A namespace is ``json.dumps([api, credential,
-  *partition])`` (auth.py), so keys are namespaced per API, credential and tenant. Bounds as in
-  memory (store.py): per owner (credential) a hash ``<p>:u:<owner>`` of its namespaces' stored
-  bytes (its length is the tenant count) and a counter ``<p>:b:<owner>`` of its bytes, checked
-  against the :class:`~mock_server.store.Budget` before a write, which is refused whole
+* the :class:`~mock_server.state.store.Store`: per (namespace, collection) a hash
+  ``<p>:h:<collection>:<namespace>`` of items (JSON) and a sorted set
+  ``<p>:o:<collection>:<namespace>`` of their write order (lists page from it by rank). A
+  namespace is ``json.dumps([api, credential, *partition])`` (auth.py), so keys are namespaced
+  per API, credential and tenant. Bounds as in memory (store.py): per owner (credential) a hash
+  ``<p>:u:<owner>`` of its namespaces' stored bytes (its length is the tenant count) and a
+  counter ``<p>:b:<owner>`` of its bytes, checked against the
+  :class:`~mock_server.state.store.Budget` before a write, which is refused whole
   (``storage_full``) when it would go over; at most ``max_items`` per collection (oldest of that
   collection dropped). Nothing expires or is evicted across namespaces: the budgets bound the
   data set (credentials are a fixed list), and ``/__mock/reset`` empties it;
@@ -36,9 +37,9 @@ from typing import Any
 
 import redis
 
-from .journal import Journal, bounded_text
-from .problems import Rejection
-from .store import Budget, Index, index_values, storage_full
+from mock_server.core.problems import Rejection
+from mock_server.state.journal import Journal, bounded_text
+from mock_server.state.store import Budget, Index, index_values, storage_full
 
 # Sorted indexes (store.Index): per index a sorted set ``<p>:i<n>:<collection>:<namespace>`` of
 # members "<values joined by NUL>\0<write number, 16 digits>" (all scores 0, so ordered
@@ -221,7 +222,7 @@ def _own(namespace: str) -> str:
 
 
 class RedisStore:
-    """The :class:`~mock_server.store.Store` on Redis; see the module docstring."""
+    """The :class:`~mock_server.state.store.Store` on Redis; see the module docstring."""
 
     def __init__(
         self,
@@ -413,7 +414,7 @@ class RedisStore:
 
 
 class RedisJournal(Journal):
-    """A :class:`~mock_server.journal.Journal` (the same three methods) kept in a capped Redis
+    """A :class:`~mock_server.state.journal.Journal` (the same three methods) kept in a capped Redis
     list, shared by every process. It subclasses only so the runtime's type stays one."""
 
     def __init__(

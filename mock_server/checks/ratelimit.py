@@ -12,8 +12,8 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from .problems import Rejection
-from .profile import RateRule
+from mock_server.core.problems import Rejection
+from mock_server.core.profile import RateRule
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import behaviours, context
-from .runtime import Runtime
-from .wire import dumps_json, send_body
+from mock_server.core.wire import dumps_json, send_body
+from mock_server.rules import context
+from mock_server.world import behaviours
+from mock_server.world.runtime import Runtime
 
 JSON = "application/json"
 

@@ -21,12 +21,14 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import behaviours, context, dispatch, errors, profilecheck
-from .api import Api
-from .frontdoor import FrontDoor
-from .gate import Gate
-from .runtime import Runtime
-from .validation import validator_map
+from mock_server.asgi import dispatch, errors
+from mock_server.asgi.frontdoor import FrontDoor
+from mock_server.asgi.gate import Gate
+from mock_server.checks.validation import validator_map
+from mock_server.rules import context, profilecheck
+from mock_server.rules.api import Api
+from mock_server.world import behaviours
+from mock_server.world.runtime import Runtime
 
 DOCS_UI = "/ui"  # connexion's defaults (SwaggerUIOptions)
 DOCS_SPEC = "/openapi.json"

@@ -10,15 +10,15 @@ from __future__ import annotations
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import context
-from .api import Api
-from .auth import ANONYMOUS, Request
-from .context import client_identity
-from .problems import Rejection
-from .ratelimit import rate_limit_headers
-from .runtime import Runtime
-from .selection import parse_preference, select
-from .wire import send_json
+from mock_server.checks.ratelimit import rate_limit_headers
+from mock_server.core.problems import Rejection
+from mock_server.core.wire import send_json
+from mock_server.rules import context
+from mock_server.rules.api import Api
+from mock_server.rules.auth import ANONYMOUS, Request
+from mock_server.rules.context import client_identity
+from mock_server.rules.selection import parse_preference, select
+from mock_server.world.runtime import Runtime
 
 ROUTING = "connexion_routing"
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import Rejection
-from .specindex import Operation, Response
+from mock_server.core.problems import Rejection
+from mock_server.core.specindex import Operation, Response
 
 QUERY_CODE = "__code"
 QUERY_EXAMPLE = "__example"

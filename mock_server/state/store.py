@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from sortedcontainers import SortedDict, SortedList
 
-from .problems import Rejection
+from mock_server.core.problems import Rejection
 
 MiB = 1 << 20
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,14 @@ class Config:
     journal_bytes: int = 4 << 20  # the journal's total JSON size; oldest entries leave first
     journal_entry_bytes: int = 8192  # one entry (request or callback attempt), cut beyond
     max_items: int = 10_000  # per collection of a namespace
-    # the store's budgets (mock_server/store.py): bytes of stored JSON, namespaces per credential
+    # the store's budgets (mock_server/state/store.py): bytes of stored JSON, namespaces per
+    # credential
     store_credential_bytes: int = 64 << 20
     store_namespace_bytes: int = 16 << 20
     store_tenants: int = 100
     log_level: str = "warning"
-    # connections (mock_server/protocol.py, frontdoor.py, __main__.py hands the rest to uvicorn)
+    # connections (mock_server/asgi/protocol.py, frontdoor.py; __main__.py hands the rest to
+    # uvicorn)
     max_header_bytes: int = 16_384  # request line + headers; more gets 431 in the envelope
     max_headers: int = 100
     header_timeout: float = 10.0  # from connection (or end of the last answer) to headers read
@@ -46,10 +48,10 @@ class Config:
     http: str = "auto"  # uvicorn's HTTP parser: httptools (auto, when installed) or h11
     store: str = "memory://"  # or redis://host:port/db: state shared by workers and hosts
     workers: int = 1
-    # admin routes (mock_server/admin.py): None leaves them open, as on a loopback-only mock
+    # admin routes (mock_server/asgi/admin.py): None leaves them open, as on a loopback-only mock
     admin_token: str | None = field(default=None, repr=False)
     admin_token_generated: bool = False  # made up at start-up: printed once, in the banner
-    # callbacks (mock_server/callbacks.py, egress.py)
+    # callbacks (mock_server/outbound/callbacks.py, egress.py)
     callback_allow: tuple[str, ...] = ("127.0.0.0/8", "::1", "localhost")  # networks, host names
     callback_allow_private: bool = False  # private, link-local, CGNAT, unique-local receivers
     callback_loopback_ports: tuple[int, ...] = ()  # loopback receivers only on these ports

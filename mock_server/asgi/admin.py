@@ -6,7 +6,7 @@ Three kinds of caller:
   :func:`hmac.compare_digest`), or anyone at all when no token is configured (a loopback-only
   mock, as before): sees and resets everything;
 * a partner, with one of its own API credentials (exactly as it calls the API: the same headers,
-  checked by the same :class:`~mock_server.auth.Authenticator`): sees only journal entries,
+  checked by the same :class:`~mock_server.rules.auth.Authenticator`): sees only journal entries,
   callbacks and state of that credential, and ``POST /__mock/reset`` clears only that
   credential's state namespaces;
 * anyone else, when a token is configured: refused with 401.
@@ -22,9 +22,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .auth import ANONYMOUS, Request
-from .problems import Rejection
-from .runtime import Runtime
+from mock_server.core.problems import Rejection
+from mock_server.rules.auth import ANONYMOUS, Request
+from mock_server.world.runtime import Runtime
 
 OPEN_ROUTES = frozenset({"/health"})
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import journal
-from .auth import ANONYMOUS, Principal
+from mock_server.rules.auth import ANONYMOUS, Principal
+from mock_server.state import journal
 
 KEY = "mock"
 UNPARSED = journal.UNPARSED  # parsed_body before request validation has parsed a JSON body

@@ -1,6 +1,6 @@
 """The mock's loaded world: APIs (spec + profile), credentials, store, limiter, journal, clock.
 
-Built once from a :class:`~mock_server.config.Config`; every adapter gets it passed in.
+Built once from a :class:`~mock_server.core.config.Config`; every adapter gets it passed in.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import callbacks
-from .api import Api
-from .auth import owner_of
-from .callbacks import Callbacks
-from .config import Config
-from .egress import Scheduler
-from .journal import Journal
-from .profile import RateRule, load_profile
-from .ratelimit import RateLimiter
-from .specindex import index_operations, load_spec, path_methods
-from .store import Budget, Index, MemoryStore, Store
+from mock_server.checks.ratelimit import RateLimiter
+from mock_server.core.config import Config
+from mock_server.core.profile import RateRule, load_profile
+from mock_server.core.specindex import index_operations, load_spec, path_methods
+from mock_server.outbound import callbacks
+from mock_server.outbound.callbacks import Callbacks
+from mock_server.outbound.egress import Scheduler
+from mock_server.rules.api import Api
+from mock_server.rules.auth import owner_of
+from mock_server.state.journal import Journal
+from mock_server.state.store import Budget, Index, MemoryStore, Store
 
 Listener = Callable[[str, str, str, list[Any]], None]
 
@@ -149,7 +149,9 @@ def build_runtime(
     if not config.store.startswith("memory://"):
         from limits.storage import RedisStorage
 
-        from . import redisstore  # only with --store redis://: `make mock` needs no Redis
+        from mock_server.state import (
+            redisstore,  # only with --store redis://: `make mock` needs no Redis
+        )
 
         client = redisstore.connect(config.store)
         store = redisstore.RedisStore(

@@ -13,16 +13,18 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import admin, callbacks, context
-from .api import Api
-from .auth import ANONYMOUS
-from .context import client_identity
-from .errors import respond
-from .journal import PARSE_BYTES, redact_body, redact_headers, redact_query
-from .problems import Rejection
-from .ratelimit import rate_limit_headers
-from .runtime import Runtime
-from .wire import send_json
+from mock_server.asgi import admin
+from mock_server.asgi.errors import respond
+from mock_server.checks.ratelimit import rate_limit_headers
+from mock_server.core.problems import Rejection
+from mock_server.core.wire import send_json
+from mock_server.outbound import callbacks
+from mock_server.rules import context
+from mock_server.rules.api import Api
+from mock_server.rules.auth import ANONYMOUS
+from mock_server.rules.context import client_identity
+from mock_server.state.journal import PARSE_BYTES, redact_body, redact_headers, redact_query
+from mock_server.world.runtime import Runtime
 
 ADMIN = "/__mock"
 

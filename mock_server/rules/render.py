@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .envelope import format_path, problem_values
-from .problems import Problem, Rejection
-from .profile import Profile
-from .template import fill, fill_text
+from mock_server.core.problems import Problem, Rejection
+from mock_server.core.profile import Profile
+from mock_server.core.template import fill, fill_text
+from mock_server.rules.envelope import format_path, problem_values
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from . import context
-from .problems import Rejection
-from .profile import SITUATION_BY_STATUS
-from .render import render_rejection
-from .runtime import Runtime
-from .wire import dumps_json
+from mock_server.core.problems import Rejection
+from mock_server.core.profile import SITUATION_BY_STATUS
+from mock_server.core.wire import dumps_json
+from mock_server.rules import context
+from mock_server.rules.render import render_rejection
+from mock_server.world.runtime import Runtime
 
 log = logging.getLogger("mock_server")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
-from .profile import ALIASES, DEFAULT_STATUS, Profile, ProfileError
+from mock_server.core.profile import ALIASES, DEFAULT_STATUS, Profile, ProfileError
 
 Parameters = Mapping[str, tuple[frozenset[str], frozenset[str]]]
 

@@ -1,6 +1,6 @@
 """Outbound HTTP from the mock: where it may connect, when it retries, and a journal of attempts.
 
-Partner-neutral: :mod:`mock_server.callbacks` decides *what* to send; this module sends it.
+Partner-neutral: :mod:`mock_server.outbound.callbacks` decides *what* to send; this module sends it.
 
 - :class:`AllowList` and :func:`check_target` (pure, resolver injected): only ``https`` URLs,
   and only to hosts the configuration allows (the name listed, or every address in a listed
@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 
-from .journal import Journal, redact_body
+from mock_server.state.journal import Journal, redact_body
 
 log = logging.getLogger("mock_server")
 

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .auth import Authenticator
-from .profile import Profile
-from .specindex import Operation
+from mock_server.core.profile import Profile
+from mock_server.core.specindex import Operation
+from mock_server.rules.auth import Authenticator
 
 
 @dataclass

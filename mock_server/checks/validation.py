@@ -3,7 +3,7 @@
 Connexion's own validators stop at the first error, answer ``problem+json``, rebuild the
 JSON-Schema validator on every request, and fail with a 500 on a body that is not UTF-8. These
 subclasses keep connexion's parsing and plumbing and change only that: they compile each schema
-once, collect every error, and raise :class:`~mock_server.problems.Rejection` so the partner's
+once, collect every error, and raise :class:`~mock_server.core.problems.Rejection` so the partner's
 own envelope is rendered further up. They name no partner.
 
 Vendor keywords express rules the docs state but JSON Schema cannot; their names come from the
@@ -43,10 +43,10 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import FormParser, MultiPartParser
 from starlette.types import Receive, Scope
 
+from mock_server.core import pointers
+from mock_server.core.problems import PathPart, Problem, Rejection
+from mock_server.rules import context
 from vendor_keywords import INSTANCE_KEYWORDS, X_AFTER, X_CSV_ROWS, X_UNIQUE_BY
-
-from . import context, pointers
-from .problems import PathPart, Problem, Rejection
 
 
 def _after(validator: Any, rule: Mapping[str, str], instance: Any, schema: Any) -> Iterator[Any]:

@@ -1,0 +1,1 @@
+"""Request checks: validators collecting every problem, rate limits."""

@@ -1,0 +1,3 @@
+"""Data leaves importing nothing of ours: config, refusals, JSON pointers, profiles, spec index,
+the template filler, the wire helpers.
+"""

@@ -1,0 +1,1 @@
+"""Callbacks: rules and bodies (callbacks), delivery (egress)."""

@@ -1,0 +1,1 @@
+"""What the mock remembers: the store, the request journal, their Redis versions."""
