@@ -239,6 +239,9 @@ def live_credentials(target: Target, environ: Mapping[str, str]) -> Credentials:
         for s in limited
     }
     names = " or ".join(env_name(target.name, s) for s in schemes)
+    with_scopes = {s: v for s, v in limited.items() if scopes[s]}
+    # a scope check is skipped only for a scheme without its _LIMITED input: name just those
+    lacking = " or ".join(env_name(target.name, s) for s in schemes if s not in with_scopes)
 
     def expired(scheme: str) -> str | None:
         return environ.get(env_name(target.name, scheme) + "_EXPIRED")
@@ -247,9 +250,10 @@ def live_credentials(target: Target, environ: Mapping[str, str]) -> Credentials:
         main,
         {**main, **other} if any(s in other for s in schemes) else None,
         f"a second credential ({names} with the suffix _OTHER)",
-        {s: v for s, v in limited.items() if scopes[s]} or None,
+        with_scopes or None,
         scopes,
-        f"a key with fewer scopes ({names} with the suffix _LIMITED, and _LIMITED_SCOPES)",
+        f"a key with fewer scopes ({lacking or names} with the suffix _LIMITED, and"
+        " _LIMITED_SCOPES)",
         expired,
         f"an expired token the partner issued ({names} with the suffix _EXPIRED)",
     )

@@ -7,6 +7,7 @@ limits on (live it is opt-in: it spends the partner's quota).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -117,3 +118,25 @@ def test_every_new_category_is_probed_in_process() -> None:
         assert any(c.startswith(wanted) for c in checks), (wanted, sorted(checks))
     assert {p.api for p in RATE_PROBES} == {t.name for t in TARGETS}
     assert not [p.name for p in PROBES if p.skip]
+
+
+def test_a_skipped_scope_check_names_only_the_input_it_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ziett live, with the README's CONTRACT_ZIETT_APIKEYAUTH_LIMITED given: the /v1 scope
+    check still lacks a limited OAuth2 token, and its skip must say so, not "APIKEYAUTH or
+    OAUTH2" (the input the user already gave)."""
+    from .documented import live_credentials
+    from .targets import env_name
+
+    ziett = next(t for t in targets() if t.name == "ziett")
+    key, oauth = (env_name("ziett", s) for s in ("ApiKeyAuth", "OAuth2"))
+    for name, value in {key: "k", oauth: "t", f"{key}_LIMITED": "limited"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(f"{key}_LIMITED_SCOPES", "messages:read campaigns:read")
+    creds = live_credentials(ziett, os.environ)
+    skips = [p.skip for p in probes(ziett, live=True, read_only=True, credentials=creds) if p.skip]
+    scope_skips = [s for s in skips if "fewer scopes" in s]
+    assert scope_skips, skips
+    for skip in scope_skips:
+        assert f"{oauth} with the suffix _LIMITED" in skip and key not in skip, skip
