@@ -62,7 +62,7 @@ def run(client: TestClient, probe: Probe, ledger: Ledger | None = None) -> list[
     got = answer(client, probe)
     problems = judge(probe, got)
     if ledger is not None:
-        check = f"{probe.check} → {probe.status}"
+        check = probe.label
         replay = curl(got, BASE + PREFIX[probe.api], ())
         if problems:
             ledger.failed(
@@ -140,3 +140,29 @@ def test_a_skipped_scope_check_names_only_the_input_it_lacks(
     assert scope_skips, skips
     for skip in scope_skips:
         assert f"{oauth} with the suffix _LIMITED" in skip and key not in skip, skip
+
+
+def test_a_wrong_main_credential_fails_the_run_instead_of_passing_on_refusals() -> None:
+    """A live run given a wrong (or expired) key saw only refusals, and every check held: "auth
+    not ignored" and "valid request accepted" allow 401/403. Each GET operation now checks that
+    the credentials given are accepted; with a wrong key that check fails, naming the refusal."""
+    from dataclasses import replace as with_
+
+    client = mock_client()
+    failed: dict[str, list[str]] = {}
+    for target in TARGETS:
+        good = CREDENTIALS[target.name]
+        wrong = with_(good, main={s: "contract-mistyped" for s in good.main})
+        mine = [p for p in probes(target, credentials=wrong) if p.refusals]
+        if target.name == "zipteams":
+            assert mine == []  # no GET operation: nothing is sent only to check the key
+            continue
+        assert mine, target.name
+        for probe in mine:
+            assert probe.method == "GET" and "→" not in probe.name, probe.name
+            failed[probe.name] = run(client, probe)
+        accepted = [p for p in probes(target, credentials=good) if p.refusals]
+        assert [run(client, p) for p in accepted] == [[] for _ in accepted]
+    assert failed and all(
+        problems and "credentials given were refused" in problems[0] for problems in failed.values()
+    ), failed
