@@ -64,10 +64,17 @@ class Probe:
     setup: tuple[Step, ...] = ()
     repeat: int = 1  # rate limit: send up to this many times, judge the first 429
     skip: str | None = None  # a real input is missing (names it)
+    # "accepted" probes: any answer passes but one of these documented refusals (status, message)
+    refusals: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The check as the run report and the checklist name show it."""
+        return self.check if self.refusals else f"{self.check} → {self.status}"
 
     @property
     def name(self) -> str:
-        return f"{self.api} {self.method} {self.path} · {self.check} → {self.status}"
+        return f"{self.api} {self.method} {self.path} · {self.label}"
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,9 @@ def live_credentials(target: Target, environ: Mapping[str, str]) -> Credentials:
         for s in limited
     }
     names = " or ".join(env_name(target.name, s) for s in schemes)
+    with_scopes = {s: v for s, v in limited.items() if scopes[s]}
+    # a scope check is skipped only for a scheme without its _LIMITED input: name just those
+    lacking = " or ".join(env_name(target.name, s) for s in schemes if s not in with_scopes)
 
     def expired(scheme: str) -> str | None:
         return environ.get(env_name(target.name, scheme) + "_EXPIRED")
@@ -247,9 +257,10 @@ def live_credentials(target: Target, environ: Mapping[str, str]) -> Credentials:
         main,
         {**main, **other} if any(s in other for s in schemes) else None,
         f"a second credential ({names} with the suffix _OTHER)",
-        {s: v for s, v in limited.items() if scopes[s]} or None,
+        with_scopes or None,
         scopes,
-        f"a key with fewer scopes ({names} with the suffix _LIMITED, and _LIMITED_SCOPES)",
+        f"a key with fewer scopes ({lacking or names} with the suffix _LIMITED, and"
+        " _LIMITED_SCOPES)",
         expired,
         f"an expired token the partner issued ({names} with the suffix _EXPIRED)",
     )
@@ -356,6 +367,25 @@ def _auth_probes(
     """Each credential missing, wrong, forged, expired or short of a scope."""
     profile = target.profile
     out = []
+    proving = [r for r in profile.auth if not r.partition and r.scheme in needs]
+    if proving and probe("", "missing_credential").method == "GET":
+        # A wrong or expired main credential turns every other check into a refusal that
+        # passes ("auth not ignored", "valid request accepted" allow 401/403): the good request
+        # itself must not be refused. GET only: it writes nothing and spends nothing.
+        refusals = tuple(
+            (s.status, s.message)
+            for s in (
+                *(r.missing for r in proving if r.missing),
+                profile.situation("missing_credential", op_id),
+                profile.situation("invalid_credential", op_id),
+                profile.situation("insufficient_scope", op_id),
+            )
+        )
+        out.append(
+            replace(
+                probe("auth: given credentials accepted", "invalid_credential"), refusals=refusals
+            )
+        )
     for rule in profile.auth:
         if rule.scheme not in needs or rule.scheme not in schemes:
             continue
@@ -565,6 +595,14 @@ def judge(probe: Probe, answer: Answer) -> list[str]:
     problems = list(answer.problems)
     if problems:
         return problems
+    for status, message in probe.refusals:
+        if answer.status == status and _message_pattern(message).search(answer.text):
+            return [
+                f"the credentials given were refused ({status}, the documented {message!r}): "
+                "every other check then only saw refusals"
+            ]
+    if probe.refusals:
+        return []
     status, headers, text = (
         answer.status,
         {k.lower(): v for k, v in answer.headers.items()},

@@ -7,6 +7,7 @@ limits on (live it is opt-in: it spends the partner's quota).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -61,7 +62,7 @@ def run(client: TestClient, probe: Probe, ledger: Ledger | None = None) -> list[
     got = answer(client, probe)
     problems = judge(probe, got)
     if ledger is not None:
-        check = f"{probe.check} → {probe.status}"
+        check = probe.label
         replay = curl(got, BASE + PREFIX[probe.api], ())
         if problems:
             ledger.failed(
@@ -117,3 +118,51 @@ def test_every_new_category_is_probed_in_process() -> None:
         assert any(c.startswith(wanted) for c in checks), (wanted, sorted(checks))
     assert {p.api for p in RATE_PROBES} == {t.name for t in TARGETS}
     assert not [p.name for p in PROBES if p.skip]
+
+
+def test_a_skipped_scope_check_names_only_the_input_it_lacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ziett live, with the README's CONTRACT_ZIETT_APIKEYAUTH_LIMITED given: the /v1 scope
+    check still lacks a limited OAuth2 token, and its skip must say so, not "APIKEYAUTH or
+    OAUTH2" (the input the user already gave)."""
+    from .documented import live_credentials
+    from .targets import env_name
+
+    ziett = next(t for t in targets() if t.name == "ziett")
+    key, oauth = (env_name("ziett", s) for s in ("ApiKeyAuth", "OAuth2"))
+    for name, value in {key: "k", oauth: "t", f"{key}_LIMITED": "limited"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(f"{key}_LIMITED_SCOPES", "messages:read campaigns:read")
+    creds = live_credentials(ziett, os.environ)
+    skips = [p.skip for p in probes(ziett, live=True, read_only=True, credentials=creds) if p.skip]
+    scope_skips = [s for s in skips if "fewer scopes" in s]
+    assert scope_skips, skips
+    for skip in scope_skips:
+        assert f"{oauth} with the suffix _LIMITED" in skip and key not in skip, skip
+
+
+def test_a_wrong_main_credential_fails_the_run_instead_of_passing_on_refusals() -> None:
+    """A live run given a wrong (or expired) key saw only refusals, and every check held: "auth
+    not ignored" and "valid request accepted" allow 401/403. Each GET operation now checks that
+    the credentials given are accepted; with a wrong key that check fails, naming the refusal."""
+    from dataclasses import replace as with_
+
+    client = mock_client()
+    failed: dict[str, list[str]] = {}
+    for target in TARGETS:
+        good = CREDENTIALS[target.name]
+        wrong = with_(good, main={s: "contract-mistyped" for s in good.main})
+        mine = [p for p in probes(target, credentials=wrong) if p.refusals]
+        if target.name == "zipteams":
+            assert mine == []  # no GET operation: nothing is sent only to check the key
+            continue
+        assert mine, target.name
+        for probe in mine:
+            assert probe.method == "GET" and "→" not in probe.name, probe.name
+            failed[probe.name] = run(client, probe)
+        accepted = [p for p in probes(target, credentials=good) if p.refusals]
+        assert [run(client, p) for p in accepted] == [[] for _ in accepted]
+    assert failed and all(
+        problems and "credentials given were refused" in problems[0] for problems in failed.values()
+    ), failed

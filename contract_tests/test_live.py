@@ -282,7 +282,7 @@ def paced(client: Any, operation: str) -> Any:
 def judged(probe: Probe, got: Answer) -> list[str]:
     """Every departure of ``got`` (recorded in the run report), with the replaying curl."""
     problems = judge(probe, got)
-    check = f"{probe.check} → {probe.status}"
+    check = probe.label
     replay = curl(got, os.environ["BASE_URL"], SECRETS)
     if problems:
         LEDGER.failed(

@@ -9,7 +9,12 @@ Three kinds of caller:
   checked by the same :class:`~mock_server.rules.auth.Authenticator`): sees only journal entries,
   callbacks and state of that credential, and ``POST /__mock/reset`` clears only that
   credential's state namespaces;
-* anyone else, when a token is configured: refused with 401.
+* anyone else, when a token is configured: refused with 401; without a token, a caller who
+  sends an API credential the mock does not recognise (wrong, or incomplete) is refused too,
+  rather than taken for the operator: a mistyped key must never see or reset everyone's data.
+
+Schemes that only partition state (Zipteams' tenant headers) prove nothing: a partner's view
+needs only its credential, and covers every tenant of it.
 
 ``/__mock/health`` stays open: load balancers and start-up scripts probe it without secrets.
 """
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.core.problems import Rejection
-from mock_server.rules.auth import ANONYMOUS, Request
+from mock_server.rules.auth import ANONYMOUS, Request, scheme_value
 from mock_server.world.runtime import Runtime
 
 OPEN_ROUTES = frozenset({"/health"})
@@ -67,17 +72,38 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def _partitions(api: Any) -> frozenset[str]:
+    """The schemes of ``api`` that only partition state (any value passes; nothing proven)."""
+    return frozenset(rule.scheme for rule in api.authenticator.rules if rule.partition)
+
+
 def _requirements(runtime: Runtime, api_name: str) -> list[Mapping[str, Any]]:
-    """Each distinct, non-empty security requirement an API's operations declare."""
+    """Each distinct security requirement an API's operations declare, without its partition
+    schemes, and only those that still ask for a credential."""
     seen: dict[str, Mapping[str, Any]] = {}
     for api in runtime.apis:
         if api.name != api_name:
             continue
+        partitions = _partitions(api)
         for operation in api.operations.values():
             for requirement in operation.security or ():
-                if requirement:
-                    seen.setdefault(json.dumps(requirement, sort_keys=True), requirement)
+                proving = {k: v for k, v in requirement.items() if k not in partitions}
+                if proving:
+                    seen.setdefault(json.dumps(proving, sort_keys=True), proving)
     return list(seen.values())
+
+
+def presents_credential(
+    runtime: Runtime, headers: Mapping[str, str], query: Mapping[str, str]
+) -> bool:
+    """Whether the request carries a value for any API's credential scheme (partition schemes
+    aside): a caller that sends one means its own view, recognised or not."""
+    return any(
+        scheme_value(scheme, headers, query)
+        for api in runtime.apis
+        for name, scheme in api.authenticator.schemes.items()
+        if name not in _partitions(api)
+    )
 
 
 def partner_owners(
@@ -112,7 +138,9 @@ def viewer_of(
     owners = partner_owners(runtime, headers, query)
     if owners:
         return Viewer(owners)
-    return ADMIN if not token else None
+    if token or presents_credential(runtime, headers, query):
+        return None
+    return ADMIN
 
 
 def visible(viewer: Viewer, entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

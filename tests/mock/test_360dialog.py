@@ -253,3 +253,9 @@ def test_rejected_patch_changes_nothing(mock: Mock) -> None:
     ]
     assert [r.status_code for r in rejected] == [400, 400, 404, 401]
     assert get(mock).json() == accepted
+
+
+@pytest.mark.parametrize("body", [[], 42, "x", [{"webhook_url": "https://a.example.com"}]])
+def test_json_that_is_not_an_object_is_refused_in_words(mock: Mock, body: Any) -> None:
+    """A whole body of the wrong type has no field to name; it was worded "must be a object"."""
+    refused(patch(mock, body), 400, "Request body must be a JSON object")

@@ -190,3 +190,50 @@ def test_a_partner_credential_works_without_an_admin_token() -> None:
     post(mock, {"data": [item("theirs")]}, headers=HEADERS_2)
     assert [e["credential"] for e in journal(mock, HEADERS_2)] == ["second-partner"]
     assert len(journal(mock, {})) == 2
+
+
+# --- a credential on the admin routes is the partner's, or refused -----------------------------
+
+KEY_AND_SECRET = {k: v for k, v in HEADERS.items() if k in ("x-api-key", "x-api-secret")}
+
+
+def test_a_zipteams_key_and_secret_without_tenant_headers_is_the_partners_view(
+    sandbox: Mock,
+) -> None:
+    """README's own-view curl sends only x-api-key and x-api-secret: tenant headers partition
+    state, they prove nothing, so the view and the reset are the credential's (every tenant)."""
+    post(sandbox, {"data": [item("mine")]})
+    post(sandbox, {"data": [item("mine")]}, headers={**HEADERS, "x-tenant-id": "tenant2"})
+    post(sandbox, {"data": [item("theirs")]}, headers=HEADERS_2)
+    mine = journal(sandbox, KEY_AND_SECRET)
+    assert len(mine) == 2 and {e["credential"] for e in mine} == {"sandbox"}
+    reset = sandbox.request("POST", "/__mock/reset", headers=KEY_AND_SECRET)
+    assert reset.status_code == 200, reset.text
+    assert sandbox.runtime.store.items(ZT_NS, "calls") == []
+    tenant2 = ns("zipteams", "sandbox", "tenant2", "subtenant1")
+    assert sandbox.runtime.store.items(tenant2, "calls") == []
+    assert sandbox.runtime.store.items(ZT_NS_2, "calls") != []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {**KEY_AND_SECRET, "x-api-secret": "mistyped"},
+        {"x-api-key": KEY_AND_SECRET["x-api-key"]},
+        {"Authorization": "Bearer zc_live_mistyped"},
+    ],
+    ids=["wrong-secret", "key-alone", "wrong-bearer"],
+)
+def test_an_unrecognised_credential_is_refused_not_taken_for_the_operator(
+    headers: dict[str, str],
+) -> None:
+    """On an open (loopback, no token) mock a caller without credentials is the operator; one
+    whose credential is wrong or incomplete meant its own view: a 401, never everyone's state
+    and journals (a mistyped key must not reset the whole sandbox)."""
+    mock = make_mock()
+    post(mock, {"data": [item("kept")]})
+    for method, route in (("GET", "requests"), ("GET", "callbacks"), ("POST", "reset")):
+        response = mock.request(method, f"/__mock/{route}", headers=headers)
+        assert response.status_code == 401, (route, response.text)
+    assert mock.runtime.store.items(ZT_NS, "calls") != []
+    assert len(journal(mock, {})) == 1
