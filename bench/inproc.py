@@ -5,9 +5,11 @@ mock's work is timed: no sockets, no uvicorn, no client. On a shared machine thi
 figure for comparing two assemblies of the mock; wall-clock requests/s come from ``make bench``.
 
 ``--package`` names other copies of the ``mock_server`` package to measure in the same process
-(for an A/B: ``git archive main mock_server | tar -x -C /tmp/ab --transform s/mock_server/old/``
-then ``PYTHONPATH=/tmp/ab python -m bench.inproc --package mock_server,old``). Rounds alternate
-between the packages, so load from other processes falls on both alike; the ratio is printed.
+(for an A/B: ``git archive main mock_server | tar -x -C /tmp/ab --transform s/mock_server/old/``,
+``grep -rl mock_server /tmp/ab/old | xargs sed -i 's/mock_server/old/g'`` so the copy imports
+its own modules, then ``PYTHONPATH=/tmp/ab python -m bench.inproc --package mock_server,old``).
+Rounds alternate between the packages, so load from other processes falls on both alike; the
+ratio is printed.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ App = Callable[..., Any]
 def make_app(package: str, kind: str) -> tuple[App, Mapping[str, str]]:
     """The ASGI app as ``python -m mock_server --no-rate-limits`` builds it, and each API's
     base path by name."""
-    config = importlib.import_module(f"{package}.config")
-    runtime_mod = importlib.import_module(f"{package}.runtime")
-    app_mod = importlib.import_module(f"{package}.app")
+    config = importlib.import_module(f"{package}.core.config")
+    runtime_mod = importlib.import_module(f"{package}.world.runtime")
+    app_mod = importlib.import_module(f"{package}.asgi.app")
     runtime = runtime_mod.build_runtime(
         config.Config(
             specs_dir=SPECS,

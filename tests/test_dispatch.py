@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 from connexion.lifecycle import ConnexionRequest
 
+from mock_server.asgi import requestcheck
 from mock_server.checks import validation
 from mock_server.core.wire import dumps_json
 from tests.conftest import make_mock, ns
 from tests.mock.test_zipteams import CRED, HEADERS, URL, item
+
+JSON = "application/json"
 
 
 def test_the_json_body_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,3 +71,23 @@ def test_an_integer_beyond_64_bits_is_serialized() -> None:
     # orjson stops at 64 bits; a fuzzer's (or a client's) huge number still comes back whole
     assert json.loads(dumps_json({"n": 2**70, "m": 1.5})) == {"n": 2**70, "m": 1.5}
     assert dumps_json({"n": 1}) == b'{"n":1}'
+
+
+@pytest.mark.parametrize("kind", ["async", "flask"])
+def test_validation_built_once_keeps_its_answers_past_the_media_type_bound(kind: str) -> None:
+    """Request validation builds its per-operation objects once (asgi/requestcheck.py) and
+    remembers a bounded number of media types: past the bound, an unsupported type is still
+    refused in the envelope, and a JSON body is still parsed and checked."""
+    mock = make_mock(app_kind=kind)
+    for n in range(requestcheck.MEDIA_TYPES_REMEMBERED + 4):
+        r = mock.request(
+            "POST", URL, content=b"x", headers={**HEADERS, "content-type": f"text/x-{n}"}
+        )
+        assert r.status_code == 415, (n, r.text)
+    bad = mock.request("POST", URL, content=b"{", headers={**HEADERS, "content-type": JSON})
+    assert bad.status_code != 200 and bad.status_code < 500, bad.text
+    invalid = item("")  # an empty id: refused as the docs' validation example
+    r = mock.request("POST", URL, json={"data": [invalid]}, headers=HEADERS)
+    assert r.status_code == 422 and "id" in r.text, r.text
+    r = mock.request("POST", URL, json={"data": [item("bound-1")]}, headers=HEADERS)
+    assert r.status_code == 200, r.text

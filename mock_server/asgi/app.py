@@ -14,7 +14,6 @@ from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server.asgi import dispatch, errors
 from mock_server.asgi.frontdoor import FrontDoor
 from mock_server.asgi.gate import Gate
+from mock_server.asgi.requestcheck import CachedRequestValidation
 from mock_server.checks.validation import validator_map
 from mock_server.rules import context, profilecheck
 from mock_server.rules.api import Api
@@ -93,7 +93,7 @@ def build_app(runtime: Runtime) -> FrontDoor:
         ExceptionMiddleware,
         RoutingMiddleware,
         functools.partial(Gate, runtime=runtime),
-        RequestValidationMiddleware,
+        CachedRequestValidation,  # connexion's, per-operation objects built once
         LifespanMiddleware,
     ]
     app: Any
