@@ -473,8 +473,14 @@ class _NotFinite:
 
 def _not_finite_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[Problem]:
     if isinstance(value, _NotFinite):
+        # Keyword ``json``, not ``type``: the field's schema type is not the point (a NaN in a
+        # string field is not "of the wrong type"); the body is not valid JSON there.
         yield Problem(
-            "body", path, "type", f"{value.literal} is not a JSON number", {"limit": "number"}
+            "body",
+            path,
+            "json",
+            f"not valid JSON: {value.literal} is not a finite number",
+            {"limit": value.literal},
         )
     elif isinstance(value, dict):
         for key, item in value.items():
