@@ -627,16 +627,24 @@ def judge(probe: Probe, answer: Answer) -> list[str]:
     return problems
 
 
-def _shown(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "[Filtered]")
-    return text
+def _word(text: str, secrets: Mapping[str, str]) -> str:
+    """``text`` as one shell word, each real secret in it shown as ``"$VARIABLE"`` (the
+    environment variable holding it: ``secrets`` maps value to name), so the curl runs as sent
+    in a shell with that environment; the rest quoted with shlex."""
+    found = sorted((s for s in secrets if s and s in text), key=len, reverse=True)
+    if not found:
+        return shlex.quote(text)
+    pieces = re.split("(" + "|".join(map(re.escape, found)) + ")", text)
+    return "".join(
+        f'"${secrets[piece]}"' if i % 2 else (shlex.quote(piece) if piece else "")
+        for i, piece in enumerate(pieces)
+    )
 
 
-def _curl_step(step: Step, base_url: str, secrets: Iterable[str]) -> str:
-    parts = ["curl", "-X", step.method]
+def _curl_step(step: Step, base_url: str, secrets: Mapping[str, str]) -> str:
+    parts = ["curl", "-X", shlex.quote(step.method)]  # shell words, each quoted already
     for key, value in step.headers.items():
-        parts += ["-H", f"{key}: {_shown(value, secrets)}"]
+        parts += ["-H", _word(f"{key}: {value}", secrets)]
     feed = ""
     if step.content is not None:
         try:
@@ -644,7 +652,7 @@ def _curl_step(step: Step, base_url: str, secrets: Iterable[str]) -> str:
         except UnicodeDecodeError:
             text = None
         if text is not None and all(ch.isprintable() or ch in "\n\t" for ch in text):
-            parts += ["--data-binary", _shown(text, secrets)]
+            parts += ["--data-binary", _word(text, secrets)]
         else:  # bytes curl cannot take on its command line: fed through printf, exactly
             escaped = "".join(
                 chr(b) if 32 <= b < 127 and chr(b) not in "\\'%" else f"\\x{b:02x}"
@@ -652,11 +660,11 @@ def _curl_step(step: Step, base_url: str, secrets: Iterable[str]) -> str:
             )
             feed = f"printf '{escaped}' | "
             parts += ["--data-binary", "@-"]
-    parts.append(base_url.rstrip("/") + step.path)
-    return feed + " ".join(shlex.quote(p) for p in parts)
+    parts.append(shlex.quote(base_url.rstrip("/") + step.path))
+    return feed + " ".join(parts)
 
 
-def curl(probe: Probe | Answer, base_url: str, secrets: Iterable[str]) -> str:
+def curl(probe: Probe | Answer, base_url: str, secrets: Mapping[str, str]) -> str:
     """Curl commands replaying exactly what was sent, one line per request (real secrets
     masked, invented values as sent). Hand-built with shlex: schemathesis' own curl needs a
     generated case, and these requests are not one."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,10 +59,15 @@ def families() -> list[str]:
     return [family(ANSWERED), *sorted({family(name) for name in FAMILIES})]
 
 
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """Real secrets (from the environment) masked; invented values stay as sent."""
+def mask(text: str, secrets: Mapping[str, str]) -> str:
+    """Real secrets (from the environment) shown as the variable that holds them, e.g.
+    ``'"$CONTRACT_ZIETT_APIKEYAUTH_OTHER"'``; invented values stay as sent. ``secrets`` maps a
+    value to its variable's name. The secret stands inside a single-quoted shell word (every
+    header is one: schemathesis quotes "Name: value", which has a space), so the replacement
+    closes that quote, expands the variable in double quotes and reopens it: the curl runs
+    as sent in a shell with the environment set."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "[Filtered]")
+        text = text.replace(secret, f"'\"${secrets[secret]}\"'")
     return text
 
 
@@ -98,7 +103,7 @@ def listed(findings: Iterable[Finding]) -> list[str]:
     ]
 
 
-def curl(case: Any, response: Any, secrets: Iterable[str]) -> str:
+def curl(case: Any, response: Any, secrets: Mapping[str, str]) -> str:
     headers = dict(response.request.headers) if response is not None else None
     return mask(case.as_curl_command(headers=headers), secrets)
 
@@ -117,11 +122,14 @@ def call(case: Any, wait_out_429: bool) -> Any:
 
 
 def fuzz(
-    schema: Any, operation: Any, secrets: Iterable[str] = (), wait_out_429: bool = False
+    schema: Any,
+    operation: Any,
+    secrets: Mapping[str, str] | None = None,
+    wait_out_429: bool = False,
 ) -> Result:
     """Every example of every enabled phase for ``operation``, every check's result kept."""
     result = Result()
-    secrets = tuple(secrets)
+    secrets = dict(secrets or {})
 
     def after_validate(context: Any, case: Any, response: Any, results: list[Any]) -> None:
         if case.operation.label != operation.label:
@@ -170,10 +178,11 @@ class Run:
         api: str,
         schema: Any,
         ledger: Ledger | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Mapping[str, str] | None = None,
         wait_out_429: bool = False,
     ) -> None:
-        self.api, self.schema, self.ledger, self.secrets = api, schema, ledger, tuple(secrets)
+        self.api, self.schema, self.ledger = api, schema, ledger
+        self.secrets = dict(secrets or {})
         self.wait_out_429 = wait_out_429
         self.operations = {op.label: op for op in (r.ok() for r in schema.get_all_operations())}
         self._done: dict[str, Result] = {}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,12 +120,12 @@ def explore(
     schema: Any,
     scenarios: int = 10,
     steps: int = 8,
-    secrets: Iterable[str] = (),
+    secrets: Mapping[str, str] | None = None,
     wait_out_429: bool = False,
 ) -> Result:
     """Run ``scenarios`` scenarios of up to ``steps`` linked steps; every check result kept."""
     result = Result()
-    secrets = tuple(secrets)
+    secrets = dict(secrets or {})
     sent: dict[str, tuple[str | None, str]] = {}  # case id -> (parent case id, its curl)
     now = {"chain": ""}  # the chain of the step being validated
 
@@ -210,12 +210,13 @@ class StatefulRun:
         api: str,
         schema: Any,
         ledger: Ledger | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Mapping[str, str] | None = None,
         wait_out_429: bool = False,
         scenarios: int = 10,
         steps: int = 8,
     ) -> None:
-        self.api, self.schema, self.ledger, self.secrets = api, schema, ledger, tuple(secrets)
+        self.api, self.schema, self.ledger = api, schema, ledger
+        self.secrets = dict(secrets or {})
         self.wait_out_429, self.scenarios, self.steps = wait_out_429, scenarios, steps
         self.chains = link_chains(schema)
         self._done: Result | None = None

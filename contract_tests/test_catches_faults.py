@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -324,7 +324,7 @@ def ignores_auth(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], by
     return start, body
 
 
-def voice_balance_run(spoil: Spoil, secrets: tuple[str, ...] = ()) -> Any:
+def voice_balance_run(spoil: Spoil, secrets: Mapping[str, str] | None = None) -> Any:
     from .fuzzrun import Run
 
     target = next(t for t in targets() if t.name == "voice")
@@ -358,11 +358,11 @@ def test_fuzzing_lists_every_failure_by_check_family_with_curl() -> None:
 def test_fuzzing_masks_real_secrets_in_the_curl() -> None:
     target = next(t for t in targets() if t.name == "voice")
     key = str(target.credential["api_key"])
-    _, run = voice_balance_run(missing_header, secrets=(key,))
+    _, run = voice_balance_run(missing_header, secrets={key: "CONTRACT_VOICE_BEARERAUTH"})
     found = run.result("GET /api/v1/balance").findings["fuzz: documented response headers"]
     curls = [f.curl for f in found]
     assert curls and all(key not in c for c in curls), curls
-    assert any("Authorization: Bearer [Filtered]" in c for c in curls), curls
+    assert any("'Authorization: Bearer '\"$CONTRACT_VOICE_BEARERAUTH\"" in c for c in curls), curls
 
 
 class ForgetsCreated:

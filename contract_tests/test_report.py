@@ -38,10 +38,22 @@ def test_curl_replays_bytes_exactly_and_masks_only_real_secrets() -> None:
         content=NON_UTF8 + b"\r\n'%\\",
         setup=(Step("GET", "/c/v1/messages", {"X-API-Key": "real-secret-from-env"}),),
     )
-    lines = curl(probe, "http://127.0.0.1:8080/ziett", {"real-secret-from-env"}).splitlines()
+    secrets = {"real-secret-from-env": "CONTRACT_ZIETT_APIKEYAUTH_OTHER"}
+    lines = curl(probe, "http://127.0.0.1:8080/ziett", secrets).splitlines()
     assert len(lines) == 2 and lines[0].startswith("curl -X GET")
     assert "real-secret-from-env" not in "\n".join(lines)
-    assert "'X-API-Key: [Filtered]'" in lines[1] and "x-invented: contract-wrong-value" in lines[1]
+    # the secret shows as the env var holding it, quoted so a shell with that env expands it
+    assert "'X-API-Key: '\"$CONTRACT_ZIETT_APIKEYAUTH_OTHER\"" in lines[1], lines[1]
+    assert "x-invented: contract-wrong-value" in lines[1]
+    env = {"CONTRACT_ZIETT_APIKEYAUTH_OTHER": "real-secret-from-env", "PATH": "/usr/bin:/bin"}
+    echoed = subprocess.run(
+        ["bash", "-c", "printf '%s\\n' " + lines[0].split(" -H ", 1)[1].rsplit(" ", 1)[0]],
+        capture_output=True,
+        check=True,
+        env=env,
+        text=True,
+    ).stdout
+    assert echoed == "X-API-Key: real-secret-from-env\n", echoed
     feed, _, command = lines[1].partition(" | ")
     assert shlex.split(command)[-2:] == ["@-", "http://127.0.0.1:8080/ziett/c/v1/messages"]
     sent = subprocess.run(["bash", "-c", feed], capture_output=True, check=True).stdout
