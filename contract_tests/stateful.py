@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import HypothesisException
 from schemathesis.core.failures import FailureGroup
 
-from .fuzzrun import ANSWERED, FAMILIES, Finding, curl, listed, mask
+from .fuzzrun import ANSWERED, FAMILIES, Finding, curl, judged, listed, mask
 from .fuzzrun import call as call_waiting
 from .ledger import Ledger
 
@@ -110,6 +110,7 @@ def hypothesis_settings(scenarios: int, steps: int) -> settings:
 class Result:
     steps: Counter[str] = field(default_factory=Counter)  # chain -> steps taken
     held: Counter[tuple[str, str]] = field(default_factory=Counter)  # (chain, family) -> held
+    not_run: Counter[tuple[str, str]] = field(default_factory=Counter)  # ... -> did not apply
     findings: dict[tuple[str, str], list[Finding]] = field(default_factory=dict)
 
     def fail(self, chain: str, finding: Finding) -> None:
@@ -141,7 +142,8 @@ def explore(
     def after_validate(context: Any, case: Any, response: Any, results: list[Any]) -> None:
         for check in results:
             if check.failure is None:
-                result.held[now["chain"], family(check.name)] += 1
+                applied = judged(check.name, case, response)
+                (result.held if applied else result.not_run)[now["chain"], family(check.name)] += 1
                 continue
             failure = check.failure
             detail = str(failure.message or "")
@@ -236,6 +238,7 @@ class StatefulRun:
             for name in families():
                 operation = PREFIX + chain
                 self.ledger.passed(self.api, operation, name, found.held[chain, name])
+                self.ledger.not_run(self.api, operation, name, found.not_run[chain, name])
                 for f in found.findings.get((chain, name), []):
                     title = f"{f.check}: {f.title}"
                     self.ledger.failed(self.api, operation, name, title, f.detail, f.curl)
@@ -247,7 +250,7 @@ class StatefulRun:
         """Every failure of family ``name`` on ``chain`` (running the machine if not yet)."""
         found = self.result()
         problems = listed(found.findings.get((chain, name), []))
-        if not problems and not found.held[chain, name]:
+        if not problems and not found.held[chain, name] and not found.not_run[chain, name]:
             taken = found.steps[chain]
             problems.append(
                 f"no step of {self.scenarios} scenarios reached the check ({taken} steps "

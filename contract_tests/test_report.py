@@ -26,6 +26,18 @@ def test_report_lists_counts_and_every_failure_with_its_curl() -> None:
     assert "auth: wrong" not in failures  # only failing checks are listed there
 
 
+def test_report_shows_checks_that_never_applied_as_not_run_not_as_passes() -> None:
+    ledger = Ledger(name="x", title="Contract run: test")
+    ledger.passed("voice", "GET /balance", "fuzz: unknown method: 405 + Allow", 0)
+    ledger.not_run("voice", "GET /balance", "fuzz: unknown method: 405 + Allow", 15)
+    ledger.passed("voice", "GET /balance", "fuzz: error envelope", 3)
+    ledger.not_run("voice", "GET /balance", "fuzz: error envelope", 12)
+    text = markdown(ledger)
+    assert "| fuzz: unknown method: 405 + Allow | not run (15 responses" in text, text
+    assert "| fuzz: error envelope | 3 ✓ · 12 not run |" in text, text
+    assert "3 checks held, 0 failed, 27 not run" in text, text
+
+
 def test_curl_replays_bytes_exactly_and_masks_only_real_secrets() -> None:
     probe = Probe(
         "ziett",
