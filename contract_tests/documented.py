@@ -105,11 +105,16 @@ def _example(media: dict[str, Any]) -> Any:
     return media.get("example", next(iter(examples.values()), {}).get("value", {}))
 
 
-def _multipart(fields: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[bytes, str]:
-    """A form as multipart/form-data (urllib3's encoder); ``format: binary`` fields as files."""
+def _multipart(
+    fields: Mapping[str, Any], schema: Mapping[str, Any], doc: Mapping[str, Any] | None = None
+) -> tuple[bytes, str]:
+    """A form as multipart/form-data (urllib3's encoder); ``format: binary`` fields as files
+    (``doc``: where the schema's ``$ref``s lead)."""
     parts: dict[str, Any] = {}
+    schema = resolve(doc, schema) if doc is not None else schema
     for name, value in fields.items():
         prop = schema.get("properties", {}).get(name, {})
+        prop = resolve(doc, prop) if doc is not None else prop
         if prop.get("format") == "binary":
             data = value if isinstance(value, bytes) else str(value).encode()
             parts[name] = (f"{name}.csv", data, "text/csv")
@@ -118,14 +123,14 @@ def _multipart(fields: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[by
     return urllib3.encode_multipart_formdata(parts, boundary=BOUNDARY)
 
 
-def _body(operation: dict[str, Any]) -> tuple[str, bytes] | None:
+def _body(operation: dict[str, Any], doc: Mapping[str, Any]) -> tuple[str, bytes] | None:
     """(Content-Type, bytes) of the operation's documented request example."""
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" in content:
         return "application/json", json.dumps(_example(content["application/json"])).encode()
     if "multipart/form-data" in content:
         media = content["multipart/form-data"]
-        body, kind = _multipart(_example(media), media.get("schema", {}))
+        body, kind = _multipart(_example(media), media.get("schema", {}), doc)
         return kind, body
     return None
 
@@ -294,7 +299,7 @@ def probes(
             url = _fill(path, [*item.get("parameters", []), *op.get("parameters", [])], doc)
             needs = _required_schemes(op, doc)
             good = _headers(schemes, creds.main, needs)
-            body = _body(op)
+            body = _body(op, doc)
             kind, content = body if body else (None, None)
             if kind:
                 good["content-type"] = kind
@@ -463,7 +468,7 @@ def _isolation(
     if create is None or read_only:
         return None  # nothing creates it, or a read-only run must not
     c_path, c_method, c_op, c_state = create
-    body = _body(c_op)
+    body = _body(c_op, doc)
     c_headers = _headers(schemes, creds.main, _required_schemes(c_op, doc))
     if body:
         c_headers["content-type"] = body[0]
@@ -521,7 +526,7 @@ def rate_limit_probe(target: Target, credentials: Credentials, read_only: bool) 
     (amount, *_), path, method, op = best
     params = [*doc["paths"][path].get("parameters", []), *op.get("parameters", [])]
     headers = _headers(schemes, credentials.main, _required_schemes(op, doc))
-    body = _body(op)
+    body = _body(op, doc)
     if body:
         headers["content-type"] = body[0]
     found = profile.situation("rate_limited", op.get("operationId"))
