@@ -105,11 +105,16 @@ def _example(media: dict[str, Any]) -> Any:
     return media.get("example", next(iter(examples.values()), {}).get("value", {}))
 
 
-def _multipart(fields: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[bytes, str]:
-    """A form as multipart/form-data (urllib3's encoder); ``format: binary`` fields as files."""
+def _multipart(
+    fields: Mapping[str, Any], schema: Mapping[str, Any], doc: Mapping[str, Any] | None = None
+) -> tuple[bytes, str]:
+    """A form as multipart/form-data (urllib3's encoder); ``format: binary`` fields as files
+    (``doc``: where the schema's ``$ref``s lead)."""
     parts: dict[str, Any] = {}
+    schema = resolve(doc, schema) if doc is not None else schema
     for name, value in fields.items():
         prop = schema.get("properties", {}).get(name, {})
+        prop = resolve(doc, prop) if doc is not None else prop
         if prop.get("format") == "binary":
             data = value if isinstance(value, bytes) else str(value).encode()
             parts[name] = (f"{name}.csv", data, "text/csv")
@@ -118,14 +123,14 @@ def _multipart(fields: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[by
     return urllib3.encode_multipart_formdata(parts, boundary=BOUNDARY)
 
 
-def _body(operation: dict[str, Any]) -> tuple[str, bytes] | None:
+def _body(operation: dict[str, Any], doc: Mapping[str, Any]) -> tuple[str, bytes] | None:
     """(Content-Type, bytes) of the operation's documented request example."""
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" in content:
         return "application/json", json.dumps(_example(content["application/json"])).encode()
     if "multipart/form-data" in content:
         media = content["multipart/form-data"]
-        body, kind = _multipart(_example(media), media.get("schema", {}))
+        body, kind = _multipart(_example(media), media.get("schema", {}), doc)
         return kind, body
     return None
 
@@ -294,7 +299,7 @@ def probes(
             url = _fill(path, [*item.get("parameters", []), *op.get("parameters", [])], doc)
             needs = _required_schemes(op, doc)
             good = _headers(schemes, creds.main, needs)
-            body = _body(op)
+            body = _body(op, doc)
             kind, content = body if body else (None, None)
             if kind:
                 good["content-type"] = kind
@@ -463,7 +468,7 @@ def _isolation(
     if create is None or read_only:
         return None  # nothing creates it, or a read-only run must not
     c_path, c_method, c_op, c_state = create
-    body = _body(c_op)
+    body = _body(c_op, doc)
     c_headers = _headers(schemes, creds.main, _required_schemes(c_op, doc))
     if body:
         c_headers["content-type"] = body[0]
@@ -521,7 +526,7 @@ def rate_limit_probe(target: Target, credentials: Credentials, read_only: bool) 
     (amount, *_), path, method, op = best
     params = [*doc["paths"][path].get("parameters", []), *op.get("parameters", [])]
     headers = _headers(schemes, credentials.main, _required_schemes(op, doc))
-    body = _body(op)
+    body = _body(op, doc)
     if body:
         headers["content-type"] = body[0]
     found = profile.situation("rate_limited", op.get("operationId"))
@@ -627,16 +632,24 @@ def judge(probe: Probe, answer: Answer) -> list[str]:
     return problems
 
 
-def _shown(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "[Filtered]")
-    return text
+def _word(text: str, secrets: Mapping[str, str]) -> str:
+    """``text`` as one shell word, each real secret in it shown as ``"$VARIABLE"`` (the
+    environment variable holding it: ``secrets`` maps value to name), so the curl runs as sent
+    in a shell with that environment; the rest quoted with shlex."""
+    found = sorted((s for s in secrets if s and s in text), key=len, reverse=True)
+    if not found:
+        return shlex.quote(text)
+    pieces = re.split("(" + "|".join(map(re.escape, found)) + ")", text)
+    return "".join(
+        f'"${secrets[piece]}"' if i % 2 else (shlex.quote(piece) if piece else "")
+        for i, piece in enumerate(pieces)
+    )
 
 
-def _curl_step(step: Step, base_url: str, secrets: Iterable[str]) -> str:
-    parts = ["curl", "-X", step.method]
+def _curl_step(step: Step, base_url: str, secrets: Mapping[str, str]) -> str:
+    parts = ["curl", "-X", shlex.quote(step.method)]  # shell words, each quoted already
     for key, value in step.headers.items():
-        parts += ["-H", f"{key}: {_shown(value, secrets)}"]
+        parts += ["-H", _word(f"{key}: {value}", secrets)]
     feed = ""
     if step.content is not None:
         try:
@@ -644,7 +657,7 @@ def _curl_step(step: Step, base_url: str, secrets: Iterable[str]) -> str:
         except UnicodeDecodeError:
             text = None
         if text is not None and all(ch.isprintable() or ch in "\n\t" for ch in text):
-            parts += ["--data-binary", _shown(text, secrets)]
+            parts += ["--data-binary", _word(text, secrets)]
         else:  # bytes curl cannot take on its command line: fed through printf, exactly
             escaped = "".join(
                 chr(b) if 32 <= b < 127 and chr(b) not in "\\'%" else f"\\x{b:02x}"
@@ -652,11 +665,11 @@ def _curl_step(step: Step, base_url: str, secrets: Iterable[str]) -> str:
             )
             feed = f"printf '{escaped}' | "
             parts += ["--data-binary", "@-"]
-    parts.append(base_url.rstrip("/") + step.path)
-    return feed + " ".join(shlex.quote(p) for p in parts)
+    parts.append(shlex.quote(base_url.rstrip("/") + step.path))
+    return feed + " ".join(parts)
 
 
-def curl(probe: Probe | Answer, base_url: str, secrets: Iterable[str]) -> str:
+def curl(probe: Probe | Answer, base_url: str, secrets: Mapping[str, str]) -> str:
     """Curl commands replaying exactly what was sent, one line per request (real secrets
     masked, invented values as sent). Hand-built with shlex: schemathesis' own curl needs a
     generated case, and these requests are not one."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.pytest._test_builder import build_operation_test
 
+from .checks import is_idempotent
 from .ledger import Ledger
 
 # Schemathesis' and our checks (suite.ALL_CHECKS, checks.REGISTRY) -> the family a test case is
@@ -50,6 +51,52 @@ FAMILIES = {
 ANSWERED = "request answered"  # the family of a request that got no answer at all
 
 
+def _scenario(case: Any) -> str | None:
+    """The coverage phase's scenario of ``case`` (e.g. ``unspecified_http_method``), if any."""
+    scenario = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+    value = getattr(scenario, "scenario", None)
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def _mode(case: Any) -> str | None:
+    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
+    return None if mode is None else str(getattr(mode, "value", mode))
+
+
+def _status(response: Any) -> int:
+    return int(getattr(response, "status_code", 0))
+
+
+# When a check judges a response at all. Schemathesis reports a check that returned without
+# looking (most return None when the case is not theirs, e.g. unsupported_method on a case
+# that sent a documented method) as a success like one that looked and held; these are the
+# conditions, read from each check, under which it looks. A check not listed counts as judged.
+JUDGES: dict[str, Any] = {
+    "unsupported_method": lambda case, response: (
+        _scenario(case) == "unspecified_http_method"
+        and str(getattr(case, "method", "")).upper() != "OPTIONS"
+    ),
+    "allow_header_conformance": lambda case, response: (
+        str(getattr(case, "method", "")).upper() == "OPTIONS"
+        and bool(getattr(response, "headers", {}).get("allow"))
+    ),
+    "missing_required_header": lambda case, response: _scenario(case) == "missing_parameter",
+    "negative_data_rejection": lambda case, response: _mode(case) == "negative",
+    "positive_data_acceptance": lambda case, response: _mode(case) == "positive",
+    "ensure_resource_availability": lambda case, response: _status(response) == 404,
+    "use_after_free": lambda case, response: 200 <= _status(response) < 400,
+    "error_envelope": lambda case, response: _status(response) >= 400,
+    "retry_after_on_429": lambda case, response: _status(response) == 429,
+    "idempotent_replay": lambda case, response: is_idempotent(case) and _status(response) != 429,
+}
+
+
+def judged(check: str, case: Any, response: Any) -> bool:
+    """Whether ``check`` judged ``response`` (else it did not apply: "not run")."""
+    rule = JUDGES.get(check)
+    return True if rule is None else bool(rule(case, response))
+
+
 def family(check: str) -> str:
     return "fuzz: " + FAMILIES.get(check, check)
 
@@ -59,10 +106,15 @@ def families() -> list[str]:
     return [family(ANSWERED), *sorted({family(name) for name in FAMILIES})]
 
 
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """Real secrets (from the environment) masked; invented values stay as sent."""
+def mask(text: str, secrets: Mapping[str, str]) -> str:
+    """Real secrets (from the environment) shown as the variable that holds them, e.g.
+    ``'"$CONTRACT_ZIETT_APIKEYAUTH_OTHER"'``; invented values stay as sent. ``secrets`` maps a
+    value to its variable's name. The secret stands inside a single-quoted shell word (every
+    header is one: schemathesis quotes "Name: value", which has a space), so the replacement
+    closes that quote, expands the variable in double quotes and reopens it: the curl runs
+    as sent in a shell with the environment set."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "[Filtered]")
+        text = text.replace(secret, f"'\"${secrets[secret]}\"'")
     return text
 
 
@@ -78,6 +130,7 @@ class Finding:
 class Result:
     cases: int = 0
     held: Counter[str] = field(default_factory=Counter)  # family -> checks that held
+    not_run: Counter[str] = field(default_factory=Counter)  # family -> checks that did not apply
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # family -> every failure
 
     def fail(self, finding: Finding) -> None:
@@ -98,7 +151,7 @@ def listed(findings: Iterable[Finding]) -> list[str]:
     ]
 
 
-def curl(case: Any, response: Any, secrets: Iterable[str]) -> str:
+def curl(case: Any, response: Any, secrets: Mapping[str, str]) -> str:
     headers = dict(response.request.headers) if response is not None else None
     return mask(case.as_curl_command(headers=headers), secrets)
 
@@ -117,11 +170,14 @@ def call(case: Any, wait_out_429: bool) -> Any:
 
 
 def fuzz(
-    schema: Any, operation: Any, secrets: Iterable[str] = (), wait_out_429: bool = False
+    schema: Any,
+    operation: Any,
+    secrets: Mapping[str, str] | None = None,
+    wait_out_429: bool = False,
 ) -> Result:
     """Every example of every enabled phase for ``operation``, every check's result kept."""
     result = Result()
-    secrets = tuple(secrets)
+    secrets = dict(secrets or {})
 
     def after_validate(context: Any, case: Any, response: Any, results: list[Any]) -> None:
         if case.operation.label != operation.label:
@@ -129,7 +185,8 @@ def fuzz(
         replay = None
         for check in results:
             if check.failure is None:
-                result.held[family(check.name)] += 1
+                applied = judged(check.name, case, response)
+                (result.held if applied else result.not_run)[family(check.name)] += 1
                 continue
             replay = replay or curl(case, response, secrets)
             failure = check.failure
@@ -170,10 +227,11 @@ class Run:
         api: str,
         schema: Any,
         ledger: Ledger | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Mapping[str, str] | None = None,
         wait_out_429: bool = False,
     ) -> None:
-        self.api, self.schema, self.ledger, self.secrets = api, schema, ledger, tuple(secrets)
+        self.api, self.schema, self.ledger = api, schema, ledger
+        self.secrets = dict(secrets or {})
         self.wait_out_429 = wait_out_429
         self.operations = {op.label: op for op in (r.ok() for r in schema.get_all_operations())}
         self._done: dict[str, Result] = {}
@@ -191,6 +249,7 @@ class Run:
         assert self.ledger is not None
         for name in families():
             self.ledger.passed(self.api, label, name, found.held[name])
+            self.ledger.not_run(self.api, label, name, found.not_run[name])
             for f in found.findings.get(name, []):
                 self.ledger.failed(self.api, label, name, f"{f.check}: {f.title}", f.detail, f.curl)
 
@@ -201,6 +260,6 @@ class Run:
         """Every failure of family ``name`` on operation ``label`` (fuzzing it if not yet)."""
         found = self.result(label)
         problems = listed(found.findings.get(name, []))
-        if not problems and not found.held[name]:
+        if not problems and not found.held[name] and not found.not_run[name]:
             problems.append(f"no response of {found.cases} cases reached the check")
         return problems

@@ -27,6 +27,7 @@ class Cell:
     """One operation x check: how often it held, and every distinct way it did not."""
 
     passed: int = 0
+    not_run: int = 0  # responses the check did not apply to (e.g. no unknown method was sent)
     findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
 
     @property
@@ -47,6 +48,9 @@ class Ledger:
     def passed(self, api: str, operation: str, check: str, times: int = 1) -> None:
         self.cell(api, operation, check).passed += times
 
+    def not_run(self, api: str, operation: str, check: str, times: int = 1) -> None:
+        self.cell(api, operation, check).not_run += times
+
     def failed(
         self, api: str, operation: str, check: str, title: str, detail: str, curl: str
     ) -> None:
@@ -64,12 +68,16 @@ class Ledger:
                 out["checks"] += 1
                 out["failing checks"] += bool(cell.findings)
                 out["passed"] += cell.passed
+                out["not run"] += cell.not_run
                 out["failed"] += cell.failed
         return out
 
 
 def _cell_text(cell: Cell) -> str:
-    return f"{cell.passed} ✓" + (f" / **{cell.failed} ✗**" if cell.findings else "")
+    if not cell.passed and not cell.findings and cell.not_run:
+        return f"not run ({cell.not_run} responses it did not apply to)"
+    text = f"{cell.passed} ✓" + (f" / **{cell.failed} ✗**" if cell.findings else "")
+    return text + (f" · {cell.not_run} not run" if cell.not_run else "")
 
 
 def _fence(text: str) -> str:
@@ -84,7 +92,7 @@ def markdown(ledger: Ledger) -> str:
         "",
         f"{len(ledger.rows)} operations, {totals['checks']} operation x check pairs, "
         f"{totals['failing checks']} failing; {totals['passed']} checks held, "
-        f"{totals['failed']} failed.",
+        f"{totals['failed']} failed, {totals['not run']} not run (did not apply).",
         "",
     ]
     for (api, operation), checks in ledger.rows.items():

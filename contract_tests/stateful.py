@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import HypothesisException
 from schemathesis.core.failures import FailureGroup
 
-from .fuzzrun import ANSWERED, FAMILIES, Finding, curl, listed, mask
+from .fuzzrun import ANSWERED, FAMILIES, Finding, curl, judged, listed, mask
 from .fuzzrun import call as call_waiting
 from .ledger import Ledger
 
@@ -110,6 +110,7 @@ def hypothesis_settings(scenarios: int, steps: int) -> settings:
 class Result:
     steps: Counter[str] = field(default_factory=Counter)  # chain -> steps taken
     held: Counter[tuple[str, str]] = field(default_factory=Counter)  # (chain, family) -> held
+    not_run: Counter[tuple[str, str]] = field(default_factory=Counter)  # ... -> did not apply
     findings: dict[tuple[str, str], list[Finding]] = field(default_factory=dict)
 
     def fail(self, chain: str, finding: Finding) -> None:
@@ -120,12 +121,12 @@ def explore(
     schema: Any,
     scenarios: int = 10,
     steps: int = 8,
-    secrets: Iterable[str] = (),
+    secrets: Mapping[str, str] | None = None,
     wait_out_429: bool = False,
 ) -> Result:
     """Run ``scenarios`` scenarios of up to ``steps`` linked steps; every check result kept."""
     result = Result()
-    secrets = tuple(secrets)
+    secrets = dict(secrets or {})
     sent: dict[str, tuple[str | None, str]] = {}  # case id -> (parent case id, its curl)
     now = {"chain": ""}  # the chain of the step being validated
 
@@ -141,7 +142,8 @@ def explore(
     def after_validate(context: Any, case: Any, response: Any, results: list[Any]) -> None:
         for check in results:
             if check.failure is None:
-                result.held[now["chain"], family(check.name)] += 1
+                applied = judged(check.name, case, response)
+                (result.held if applied else result.not_run)[now["chain"], family(check.name)] += 1
                 continue
             failure = check.failure
             detail = str(failure.message or "")
@@ -210,12 +212,13 @@ class StatefulRun:
         api: str,
         schema: Any,
         ledger: Ledger | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Mapping[str, str] | None = None,
         wait_out_429: bool = False,
         scenarios: int = 10,
         steps: int = 8,
     ) -> None:
-        self.api, self.schema, self.ledger, self.secrets = api, schema, ledger, tuple(secrets)
+        self.api, self.schema, self.ledger = api, schema, ledger
+        self.secrets = dict(secrets or {})
         self.wait_out_429, self.scenarios, self.steps = wait_out_429, scenarios, steps
         self.chains = link_chains(schema)
         self._done: Result | None = None
@@ -235,6 +238,7 @@ class StatefulRun:
             for name in families():
                 operation = PREFIX + chain
                 self.ledger.passed(self.api, operation, name, found.held[chain, name])
+                self.ledger.not_run(self.api, operation, name, found.not_run[chain, name])
                 for f in found.findings.get((chain, name), []):
                     title = f"{f.check}: {f.title}"
                     self.ledger.failed(self.api, operation, name, title, f.detail, f.curl)
@@ -246,7 +250,7 @@ class StatefulRun:
         """Every failure of family ``name`` on ``chain`` (running the machine if not yet)."""
         found = self.result()
         problems = listed(found.findings.get((chain, name), []))
-        if not problems and not found.held[chain, name]:
+        if not problems and not found.held[chain, name] and not found.not_run[chain, name]:
             taken = found.steps[chain]
             problems.append(
                 f"no step of {self.scenarios} scenarios reached the check ({taken} steps "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -324,7 +324,7 @@ def ignores_auth(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], by
     return start, body
 
 
-def voice_balance_run(spoil: Spoil, secrets: tuple[str, ...] = ()) -> Any:
+def voice_balance_run(spoil: Spoil, secrets: Mapping[str, str] | None = None) -> Any:
     from .fuzzrun import Run
 
     target = next(t for t in targets() if t.name == "voice")
@@ -355,14 +355,28 @@ def test_fuzzing_lists_every_failure_by_check_family_with_curl() -> None:
     assert not any("[Filtered]" in c for c in curls), curls
 
 
+def test_fuzzing_counts_a_check_that_never_applied_as_not_run() -> None:
+    def untouched(start: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+        return start, body
+
+    _, run = voice_balance_run(untouched)  # rate limits off: no 429 is ever answered
+    found = run.result("GET /api/v1/balance")
+    assert found.cases > 0
+    retry = "fuzz: Retry-After on 429"
+    assert found.held[retry] == 0 and found.not_run[retry] > 0, (found.held, found.not_run)
+    assert run.verdict("GET /api/v1/balance", retry) == []  # not run is not a failure
+    unknown = "fuzz: unknown method: 405 + Allow"
+    assert found.held[unknown] < found.held["fuzz: request answered"], found.held
+
+
 def test_fuzzing_masks_real_secrets_in_the_curl() -> None:
     target = next(t for t in targets() if t.name == "voice")
     key = str(target.credential["api_key"])
-    _, run = voice_balance_run(missing_header, secrets=(key,))
+    _, run = voice_balance_run(missing_header, secrets={key: "CONTRACT_VOICE_BEARERAUTH"})
     found = run.result("GET /api/v1/balance").findings["fuzz: documented response headers"]
     curls = [f.curl for f in found]
     assert curls and all(key not in c for c in curls), curls
-    assert any("Authorization: Bearer [Filtered]" in c for c in curls), curls
+    assert any("'Authorization: Bearer '\"$CONTRACT_VOICE_BEARERAUTH\"" in c for c in curls), curls
 
 
 class ForgetsCreated:

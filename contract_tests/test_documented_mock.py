@@ -63,7 +63,7 @@ def run(client: TestClient, probe: Probe, ledger: Ledger | None = None) -> list[
     problems = judge(probe, got)
     if ledger is not None:
         check = probe.label
-        replay = curl(got, BASE + PREFIX[probe.api], ())
+        replay = curl(got, BASE + PREFIX[probe.api], {})
         if problems:
             ledger.failed(
                 probe.api,
@@ -88,7 +88,7 @@ def test_documented(client: TestClient, probe: Probe) -> None:
     if probe.skip:
         pytest.skip(probe.skip)
     problems = run(client, probe, LEDGER)
-    replay = curl(probe, BASE + PREFIX[probe.api], ())
+    replay = curl(probe, BASE + PREFIX[probe.api], {})
     assert not problems, f"{probe.name}:\n- " + "\n- ".join(problems) + f"\nReproduce:\n{replay}"
 
 

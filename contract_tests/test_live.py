@@ -146,14 +146,19 @@ def probe_budget(operation: str) -> int:
 
 SCHEMA = live_schema()
 CREDENTIALS = live_credentials(TARGET, os.environ) if TARGET else None
-# Every credential value taken from the environment: masked wherever a curl is shown. Tenant
-# ids (partition schemes) are not secrets, and masking a short one would garble curls.
+# Every credential value taken from the environment, and the variable holding it: a curl shows
+# "$CONTRACT_..." in its place (which key went where, runnable with the env set). Tenant ids
+# (partition schemes) are not secrets, and masking a short one would garble curls.
 SECRETS = {
-    value
+    value: name
     for rule in (TARGET.profile.auth if TARGET else ())
     if not rule.partition
     for suffix in ("", "_OTHER", "_LIMITED", "_EXPIRED")
-    if (value := os.environ.get(env_name(TARGET.name if TARGET else "", rule.scheme) + suffix))
+    if (
+        value := os.environ.get(
+            name := env_name(TARGET.name if TARGET else "", rule.scheme) + suffix
+        )
+    )
 }
 if TARGET:
     LEDGER.name = f"contract-{TARGET.name}"

@@ -26,6 +26,18 @@ def test_report_lists_counts_and_every_failure_with_its_curl() -> None:
     assert "auth: wrong" not in failures  # only failing checks are listed there
 
 
+def test_report_shows_checks_that_never_applied_as_not_run_not_as_passes() -> None:
+    ledger = Ledger(name="x", title="Contract run: test")
+    ledger.passed("voice", "GET /balance", "fuzz: unknown method: 405 + Allow", 0)
+    ledger.not_run("voice", "GET /balance", "fuzz: unknown method: 405 + Allow", 15)
+    ledger.passed("voice", "GET /balance", "fuzz: error envelope", 3)
+    ledger.not_run("voice", "GET /balance", "fuzz: error envelope", 12)
+    text = markdown(ledger)
+    assert "| fuzz: unknown method: 405 + Allow | not run (15 responses" in text, text
+    assert "| fuzz: error envelope | 3 ✓ · 12 not run |" in text, text
+    assert "3 checks held, 0 failed, 27 not run" in text, text
+
+
 def test_curl_replays_bytes_exactly_and_masks_only_real_secrets() -> None:
     probe = Probe(
         "ziett",
@@ -38,10 +50,22 @@ def test_curl_replays_bytes_exactly_and_masks_only_real_secrets() -> None:
         content=NON_UTF8 + b"\r\n'%\\",
         setup=(Step("GET", "/c/v1/messages", {"X-API-Key": "real-secret-from-env"}),),
     )
-    lines = curl(probe, "http://127.0.0.1:8080/ziett", {"real-secret-from-env"}).splitlines()
+    secrets = {"real-secret-from-env": "CONTRACT_ZIETT_APIKEYAUTH_OTHER"}
+    lines = curl(probe, "http://127.0.0.1:8080/ziett", secrets).splitlines()
     assert len(lines) == 2 and lines[0].startswith("curl -X GET")
     assert "real-secret-from-env" not in "\n".join(lines)
-    assert "'X-API-Key: [Filtered]'" in lines[1] and "x-invented: contract-wrong-value" in lines[1]
+    # the secret shows as the env var holding it, quoted so a shell with that env expands it
+    assert "'X-API-Key: '\"$CONTRACT_ZIETT_APIKEYAUTH_OTHER\"" in lines[1], lines[1]
+    assert "x-invented: contract-wrong-value" in lines[1]
+    env = {"CONTRACT_ZIETT_APIKEYAUTH_OTHER": "real-secret-from-env", "PATH": "/usr/bin:/bin"}
+    echoed = subprocess.run(
+        ["bash", "-c", "printf '%s\\n' " + lines[0].split(" -H ", 1)[1].rsplit(" ", 1)[0]],
+        capture_output=True,
+        check=True,
+        env=env,
+        text=True,
+    ).stdout
+    assert echoed == "X-API-Key: real-secret-from-env\n", echoed
     feed, _, command = lines[1].partition(" | ")
     assert shlex.split(command)[-2:] == ["@-", "http://127.0.0.1:8080/ziett/c/v1/messages"]
     sent = subprocess.run(["bash", "-c", feed], capture_output=True, check=True).stdout

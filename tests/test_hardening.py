@@ -38,10 +38,21 @@ def test_non_finite_numbers_are_refused_naming_the_field(
     json.dumps(entries, allow_nan=False)  # the journal stays valid JSON
 
 
+def test_nan_in_a_string_field_says_not_valid_json_not_the_wrong_type(mock: Mock) -> None:
+    body = b'{"data": [{"call": {"id": NaN}}]}'
+    r = mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})
+    assert r.status_code == 422, r.text
+    errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert errors["data[0].call.id"] == (
+        "data[0].call.id is not valid JSON: NaN is not a finite number"
+    )
+
+
 def test_a_non_finite_patch_is_refused_by_another_partner_too(mock: Mock) -> None:
     r = mock.request("PATCH", OWN, content=b'{"webhook_url": NaN}', headers={**KEY, **JSON})
     assert r.status_code == 400
     assert "webhook_url" in r.json()["meta"]["developer_message"]
+    assert "not a finite number" in r.json()["meta"]["developer_message"]
 
 
 def _token(mock: Mock, **claims: Any) -> dict[str, str]:

@@ -285,6 +285,53 @@ def test_a_client_leaving_mid_body_is_journaled_as_a_disconnect(served: Any) -> 
     assert not [e for e in _journal(origin) if e["status"] == 500]
 
 
+# --- a method name the HTTP parser does not know ----------------------------------------------
+
+VOICE_KEY = b"Authorization: Bearer zc_live_sandbox_key_0001\r\n"
+
+
+def _answers(raw: bytes) -> list[tuple[int, dict[str, str], Any]]:
+    """Each response in ``raw`` (content-length framed): status, headers, JSON body."""
+    out = []
+    while raw.startswith(b"HTTP/1.1 "):
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:])
+        }
+        size = int(headers["content-length"])
+        body, raw = rest[:size], rest[size:]
+        assert headers["content-type"].startswith("application/json"), (lines[0], body)
+        out.append((int(lines[0].split()[1]), headers, json.loads(body)))
+    return out
+
+
+def test_an_unknown_method_under_an_api_gets_the_partners_enveloped_405(served: Any) -> None:
+    origin, _ = served
+    sock = _connect(origin)
+    sock.sendall(b"BREW /voice/api/v1/balance HTTP/1.1\r\nHost: t\r\n" + VOICE_KEY + b"\r\n")
+    sock.sendall(b"GET /voice/api/v1/balance HTTP/1.1\r\nHost: t\r\n" + VOICE_KEY)
+    sock.sendall(b"Connection: close\r\n\r\n")  # the same connection goes on after the 405
+    answers = _answers(_until_closed(sock))
+    sock.close()
+    assert [status for status, _, _ in answers] == [405, 200], answers
+    _, headers, body = answers[0]
+    assert headers["allow"] == "GET"
+    assert set(body) == {"error"} and "message" in body["error"], body  # the voice envelope
+    entry = _journal(origin)[1]
+    assert (entry["method"], entry["status"]) == ("BREW", 405)
+
+
+def test_an_unknown_method_outside_every_api_gets_a_generic_json_answer(served: Any) -> None:
+    origin, _ = served
+    sock = _connect(origin)
+    sock.sendall(b"BREW /nowhere HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    answers = _answers(_until_closed(sock))
+    sock.close()
+    assert len(answers) == 1 and answers[0][0] in (400, 404, 405), answers
+    assert "apis" in answers[0][2]
+
+
 def test_no_traceback_reached_the_log(served: Any) -> None:
     """Runs after the tests above on the same process: nothing they did logged an error."""
     _, proc = served

@@ -178,6 +178,18 @@ class FrontDoor:
     async def _admin(self, scope: Scope, send: Send) -> None:
         relative = scope["path"][len(ADMIN) :] or "/"
         route = self.admin_routes.get((scope["method"], relative))
+        allow = sorted(m for m, p in self.admin_routes if p == relative)
+        if route is None and allow:
+            await send_json(
+                send,
+                405,
+                {
+                    "message": "method not allowed; use "
+                    + ", ".join(f"{m} {ADMIN}{relative}" for m in allow)
+                },
+                {"Allow": ", ".join(allow)},
+            )
+            return
         if route is None:
             await send_json(
                 send,
@@ -198,6 +210,11 @@ class FrontDoor:
                 {"message": "admin routes need the admin token or one of your API credentials"},
                 {"WWW-Authenticate": 'Bearer realm="mock admin"'},
             )
+            return
+        api_names = sorted(a.name for a in self.runtime.apis)
+        if "api" in query and query["api"] not in api_names:
+            body = {"message": f"api={query['api']!r} is not a mounted API", "allowed": api_names}
+            await send_json(send, 400, body, {})
             return
         try:
             status, body = route(query, viewer)

@@ -17,6 +17,16 @@ response-complete hook both share:
   the envelope 431 for anything between the two) is answered with a generic JSON 431 and closed,
   never buffered further.
 
+Under httptools, a third: its parser knows a fixed list of method names and answers any other
+(``BREW``) with uvicorn's plain-text 400, where h11 passes the name on and the front door gives
+the partner's enveloped 405 with ``Allow``. When httptools refuses a request whose first bytes
+are a method token and a space, and no answer is in flight, the connection is handed to the
+h11 protocol (same settings, same guards) with the bytes received so far: the app then sees the
+request as under ``--http h11`` (the partner's 405, or the generic JSON answer outside every
+API), journaled alike, and the connection goes on under h11. No library or uvicorn setting lets
+httptools accept other names (llhttp's method table is compiled in); re-reading the request
+ourselves would duplicate h11. Anything else httptools refuses keeps uvicorn's 400.
+
 The settings ride on the uvicorn ``Config`` (attribute ``mock_guard``), which uvicorn hands to
 each protocol it makes and pickles to ``--workers`` processes.
 """
@@ -26,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +96,7 @@ class _Guarded:
         self.guard: Guard = getattr(config, "mock_guard", None) or Guard()
         self._header_timer: asyncio.TimerHandle | None = None
         self._pending = 0  # bytes of the next request's header section seen so far
+        self._handed_off = False  # the transport now belongs to another protocol
 
     def _reading_headers(self) -> bool:
         return self.cycle is None or bool(self.cycle.response_complete)
@@ -108,6 +120,8 @@ class _Guarded:
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)  # type: ignore[misc]
+        if self._handed_off:
+            return
         if self.transport.is_closing():
             self._disarm()
             return
@@ -158,8 +172,38 @@ class _Guarded:
         self.transport.close()
 
 
+# A method token (RFC 9110: tchar) and the space after it, at the start of a request.
+_METHOD_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64} ")
+
+
 class GuardedHttpTools(_Guarded, HttpToolsProtocol):
-    pass
+    _chunk = b""
+
+    def data_received(self, data: bytes) -> None:
+        self._chunk = data  # what the parser refuses, if it refuses: handed on whole
+        super().data_received(data)
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to anything httptools refuses; an unknown method goes to h11."""
+        if not self._hand_to_h11():
+            super().send_400_response(msg)
+
+    def _hand_to_h11(self) -> bool:
+        data = self._chunk
+        if self._handed_off or not self._reading_headers() or not _METHOD_TOKEN.match(data):
+            return False
+        log.info("method %r unknown to httptools: connection handed to h11", data.split()[0])
+        self._handed_off = True
+        self._disarm()
+        if self.timeout_keep_alive_task is not None:
+            self.timeout_keep_alive_task.cancel()
+            self.timeout_keep_alive_task = None
+        self.connections.discard(self)  # the successor adds itself
+        successor = GuardedH11(self.config, self.server_state, self.app_state, self.loop)
+        self.transport.set_protocol(successor)
+        successor.connection_made(self.transport)
+        successor.data_received(data)
+        return True
 
 
 class GuardedH11(_Guarded, H11Protocol):

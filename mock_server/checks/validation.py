@@ -39,6 +39,7 @@ from connexion.validators import (
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import FormParser, MultiPartParser
 from starlette.types import Receive, Scope
@@ -473,8 +474,14 @@ class _NotFinite:
 
 def _not_finite_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[Problem]:
     if isinstance(value, _NotFinite):
+        # Keyword ``json``, not ``type``: the field's schema type is not the point (a NaN in a
+        # string field is not "of the wrong type"); the body is not valid JSON there.
         yield Problem(
-            "body", path, "type", f"{value.literal} is not a JSON number", {"limit": "number"}
+            "body",
+            path,
+            "json",
+            f"not valid JSON: {value.literal} is not a finite number",
+            {"limit": value.literal},
         )
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -555,17 +562,30 @@ class _FormBody(_CollectingBody):
     """
 
     _parser: Any
+    _delimited = False  # multipart: the body must carry its close delimiter
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        headers = Headers(scope=scope)
+        close = _CloseDelimiter(headers.get("content-type", "")) if self._delimited else None
         try:
-            form = await self._parser(Headers(scope=scope), stream).parse()
+            form = await self._parser(headers, close.watch(stream) if close else stream).parse()
         except Exception as exc:  # the parsers raise several unrelated types
             raise Rejection("malformed_body", params={"detail": str(exc)}) from exc
+        if close is not None and not close.found:
+            detail = "the multipart body ends before its closing boundary"
+            raise Rejection("malformed_body", params={"detail": detail})
         properties = self._schema.get("properties", {})
         data: dict[str, Any] = {}
         self.extra_problems: list[Problem] = []
         for key in form:
             values, prop = form.getlist(key), properties.get(key, {})
+            if prop.get("format") == "binary" and not isinstance(values[0], UploadFile):
+                # OpenAPI's file field: a plain field is not a file upload
+                self.extra_problems.append(
+                    Problem("body", (key,), "type", f"{key} must be a file", {"limit": "file"})
+                )
+                data[key] = ""
+                continue
             if prop.get(X_CSV_ROWS):  # checked however it is sent: as a file or a plain field
                 value = values[0]
                 content = await value.read() if isinstance(value, UploadFile) else value.encode()
@@ -589,6 +609,30 @@ class MultipartBodyValidator(_FormBody, MultiPartFormDataValidator):  # type: ig
     """Multipart bodies."""
 
     _parser = MultiPartParser
+    _delimited = True
+
+
+class _CloseDelimiter:
+    """Whether a multipart body carries its close delimiter (``--<boundary>--``, RFC 2046).
+
+    By hand because python-multipart (under Starlette's parser) ends a body cut short without
+    an error and drops the part it was in, so a truncated form reads as one missing a field.
+    Looks at each chunk and the end of the one before: bounded work, nothing kept.
+    """
+
+    def __init__(self, content_type: str) -> None:
+        _, params = parse_options_header(content_type)
+        self.marker = b"--" + params.get(b"boundary", b"") + b"--"
+        self.found = False
+
+    async def watch(self, stream: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+        tail = b""
+        async for chunk in stream:
+            if not self.found:
+                window = tail + chunk
+                self.found = self.marker in window
+                tail = window[-len(self.marker) :]
+            yield chunk
 
 
 class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]

@@ -37,6 +37,7 @@ from mock_server.core.specindex import METHODS, resolve
 from mock_server.core.template import fill
 from mock_server.core.wire import utc_stamp
 from mock_server.outbound.egress import (
+    STATES,
     AllowList,
     Delivery,
     Dispatcher,
@@ -182,6 +183,8 @@ class Callbacks:
         if not limit.isdigit():
             return 400, {"message": "limit must be an integer"}
         state = query.get("state")
+        if state is not None and state not in STATES:
+            return 400, {"message": f"state={state!r} is not a delivery state", "allowed": STATES}
         entries = [
             e
             for e in self.dispatcher.journal.query(query.get("api"), None, 1 << 30)

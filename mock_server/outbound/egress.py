@@ -55,6 +55,7 @@ RETRYING = "retrying"
 GAVE_UP = "gave_up"
 REFUSED = "refused"
 DROPPED = "dropped"
+STATES = [DELIVERED, RETRYING, GAVE_UP, REFUSED, DROPPED]  # the journal's ``state=`` filter
 
 
 class Refused(Exception):

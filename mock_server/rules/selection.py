@@ -23,15 +23,28 @@ class Preference:
     example: str | None = None
 
 
+def _first(query: Mapping[str, str], name: str) -> str | None:
+    """The first value of a repeated query parameter (a plain mapping holds only one)."""
+    getlist = getattr(query, "getlist", None)
+    if getlist is None:
+        return query.get(name)
+    values = getlist(name)
+    return values[0] if values else None
+
+
 def parse_preference(prefer: str | None, query: Mapping[str, str]) -> Preference | None:
-    """The response a client asks for, or None when it asks for none."""
+    """The response a client asks for, or None when it asks for none.
+
+    A repeated selector means its first value: the first ``Prefer`` header (the caller passes
+    that one), the first ``code=``/``example=`` inside it, the first ``__code``/``__example``.
+    """
     values: dict[str, str] = {}
     for part in (prefer or "").replace(";", ",").split(","):
         key, sep, value = part.partition("=")
         if sep:
-            values[key.strip().lower()] = value.strip().strip('"')
-    code = query.get(QUERY_CODE) or values.get("code")
-    example = query.get(QUERY_EXAMPLE) or values.get("example")
+            values.setdefault(key.strip().lower(), value.strip().strip('"'))
+    code = _first(query, QUERY_CODE) or values.get("code")
+    example = _first(query, QUERY_EXAMPLE) or values.get("example")
     if code is None and example is None:
         return None
     return Preference(code, example)

@@ -24,7 +24,9 @@ def test_journal_filters_by_api_and_status_and_caps(mock: Mock) -> None:
     only = mock.request("GET", "/__mock/requests", params={"status": 403}).json()["entries"]
     assert [e["status"] for e in only] == [403]
     assert only[0]["reasons"] == ["Forbidden"]
-    assert mock.request("GET", "/__mock/requests", params={"api": "nope"}).json()["entries"] == []
+    unknown = mock.request("GET", "/__mock/requests", params={"api": "nope"})
+    assert unknown.status_code == 400
+    assert "zipteams" in unknown.json()["allowed"]
     assert len(mock.request("GET", "/__mock/requests", params={"limit": 1}).json()["entries"]) == 1
     assert mock.request("GET", "/__mock/requests", params={"status": "x"}).status_code == 400
 
@@ -60,6 +62,14 @@ def test_health_and_unknown_admin_route(mock: Mock) -> None:
     health = mock.request("GET", "/__mock/health").json()
     assert health["status"] == "ok" and "zipteams" in health["apis"]
     assert mock.request("GET", "/__mock/nope").status_code == 404
+
+
+def test_admin_route_with_the_wrong_method_is_405_with_allow(mock: Mock) -> None:
+    r = mock.request("GET", "/__mock/reset")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "POST"
+    assert "POST /__mock/reset" in r.json()["message"]
+    assert mock.request("POST", "/__mock/requests").headers["allow"] == "GET"
 
 
 def test_path_outside_every_api_lists_the_apis(mock: Mock) -> None:

@@ -445,8 +445,13 @@ def test_journal_is_bounded_and_filtered(receiver: Receiver, ca_file: Path) -> N
     h.scheduler.run()
     assert [e["body"]["call_id"] for e in h.journal()] == ["c2", "far"]
     assert [e["body"]["call_id"] for e in h.journal(state="refused")] == ["far"]
-    assert h.journal(api="nope") == []
     assert len(h.journal(limit=1)) == 1
+    for bad in ({"api": "nope"}, {"state": "bogus"}):
+        r = h.mock.request("GET", "/__mock/callbacks", params=bad)
+        assert r.status_code == 400, bad
+        assert (next(iter(bad)) + "=") in r.json()["message"]
+    allowed = h.mock.request("GET", "/__mock/callbacks", params={"state": "x"}).json()["allowed"]
+    assert set(allowed) == {"delivered", "retrying", "gave_up", "refused", "dropped"}
     assert h.mock.request("GET", "/__mock/callbacks", params={"limit": "x"}).status_code == 400
 
 

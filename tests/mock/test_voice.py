@@ -813,13 +813,25 @@ def test_rejected_requests_leave_accepted_state_intact(mock: Mock) -> None:
     assert len(mock.runtime.store.items(ns("voice", SANDBOX["name"]), "campaigns")) == 1
 
 
-def test_csv_rule_holds_when_the_csv_is_sent_as_a_plain_field(mock: Mock) -> None:
-    fields = {"name": (None, "M"), "audio_id": (None, AUDIO), "csv_file": (None, "garbage\nnope")}
+@pytest.mark.parametrize("csv", ["03001234567", "garbage\nnope"], ids=["valid-rows", "bad-rows"])
+def test_csv_sent_as_a_plain_field_not_a_file_is_refused_naming_csv_file(
+    mock: Mock, csv: str
+) -> None:
+    # the doc uploads a file (-F "csv_file=@phone_numbers.csv"): a plain field is not one
+    fields = {"name": (None, "M"), "audio_id": (None, AUDIO), "csv_file": (None, csv)}
     r = mock.request("POST", CAMPAIGNS, files=fields, headers=AUTH)
-    assert r.status_code == 422
-    assert r.json()["error"]["details"] == {
-        "csv_file": "Row 1: garbage is not a Pakistani mobile number."
-    }
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["details"] == {"csv_file": "Must be of type file."}
+    assert mock.runtime.store.items(ns("voice", SANDBOX["name"]), "campaigns") == []
+
+
+def test_a_truncated_multipart_body_is_malformed_not_a_missing_field(mock: Mock) -> None:
+    content = b'--xx\r\nContent-Disposition: form-data; name="name"\r\n\r\nT'
+    headers = {**AUTH, "content-type": "multipart/form-data; boundary=xx"}
+    refused(mock.request("POST", CAMPAIGNS, content=content, headers=headers), 400, BAD_REQUEST)
+    whole = b'--xx\r\nContent-Disposition: form-data; name="name"\r\n\r\nT\r\n--xx--\r\n'
+    r = mock.request("POST", CAMPAIGNS, content=whole, headers=headers)
+    assert r.status_code == 422 and "name" not in r.json()["error"]["details"], r.text
 
 
 def test_csv_with_byte_order_mark_and_quoted_cells_is_read_as_a_spreadsheet_writes_it(
