@@ -22,7 +22,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from jsonpointer import resolve_pointer
+from mock_server.core import pointers
 
 _ABSENT = object()
 _WHOLE = re.compile(r"\{(/[^{}?]*|[A-Za-z_]\w*)(\?)?\}")
@@ -55,7 +55,7 @@ def _whole(text: str, values: Mapping[str, Any], document: Any) -> tuple[Any, bo
         return None
     name, optional = match.group(1), bool(match.group(2))
     if name.startswith("/"):
-        value = resolve_pointer(document, name, _ABSENT)
+        value = pointers.lookup(document, name, _ABSENT)
     else:
         value = values.get(name, _ABSENT)
     return (None if value is _ABSENT else value), optional

@@ -24,13 +24,13 @@ Nothing here names a partner.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonpointer import resolve_pointer
-
+from mock_server.core import pointers
 from mock_server.core.config import Config
 from mock_server.core.profile import CallbackEntry, ProfileError
 from mock_server.core.specindex import METHODS, resolve
@@ -57,21 +57,14 @@ _ABSENT = object()
 
 def pointer(document: Any, path: str) -> Any:
     """RFC 6901 lookup; ``_ABSENT`` when the path does not exist."""
-    return resolve_pointer(document, path, _ABSENT)
+    return pointers.lookup(document, path, _ABSENT)
 
 
 @dataclass(frozen=True)
-class CallbackRule:
-    """One profile ``callbacks`` entry, checked against the spec."""
+class CallbackRule(CallbackEntry):
+    """One profile ``callbacks`` entry, checked against the spec, with the declared method."""
 
-    operation: str
-    callback: str
     method: str
-    url: str
-    body: Any
-    success: Mapping[str, Any]
-    failure: Mapping[str, Any]
-    fail_when: tuple[str, Any] | None  # (pointer, value)
 
     def outcome(self, item: Any) -> str:
         """``failure`` when the item asks for it (``fail_when``), else ``success``."""
@@ -122,16 +115,8 @@ def load_rules(
     rules = {}
     for operation_id, entry in entries.items():
         method, _ = declared_callback(doc, operation_id, entry.callback)
-        rules[operation_id] = CallbackRule(
-            operation=operation_id,
-            callback=entry.callback,
-            method=method,
-            url=entry.url,
-            body=entry.body,
-            success=entry.success,
-            failure=entry.failure,
-            fail_when=entry.fail_when,
-        )
+        fields = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
+        rules[operation_id] = CallbackRule(**fields, method=method)
     return rules
 
 

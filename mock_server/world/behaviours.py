@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonpointer import JsonPointer
-
 from mock_server.checks.validation import csv_rows
 from mock_server.core import pointers
 from mock_server.core.problems import Problem, Rejection
@@ -182,7 +180,7 @@ def _derived(call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
 def _set_pointer(target: dict[str, Any], pointer: str, value: Any) -> None:
     """Set ``value`` at ``pointer``, copying each nested object on the way (copy-on-write), so
     objects shared with the spec's examples are never changed."""
-    parts = JsonPointer(pointer).parts  # RFC 6901: "~1" is "/", "~0" is "~"
+    parts = pointers.parse(pointer).parts  # RFC 6901: "~1" is "/", "~0" is "~"
     for part in parts[:-1]:
         nested = target.get(part)
         target[part] = dict(nested) if isinstance(nested, dict) else {}
