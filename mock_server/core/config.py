@@ -76,6 +76,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _env_flags(
+    group: argparse._ArgumentGroup,
+    environ: Mapping[str, str],
+    rows: Sequence[tuple[str, str, type, float | None, str]],
+) -> None:
+    """A table of flags, each defaulting to its environment variable, else to Config's value."""
+    for flag, env, kind, default, text in rows:
+        group.add_argument(flag, type=kind, default=kind(environ.get(env, str(default))), help=text)
+
+
 def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     """Command line over environment over defaults."""
     parser = argparse.ArgumentParser(prog="python -m mock_server", description=__doc__)
@@ -100,40 +110,24 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
     )
     parser.add_argument("--journal-size", type=int, default=Config.journal_size)
     parser.add_argument(
-        "--journal-bytes",
-        type=int,
-        default=environ.get("MOCK_JOURNAL_BYTES", str(Config.journal_bytes)),
-        help="total bytes the request journal keeps (and the callback journal, each)",
-    )
-    parser.add_argument(
-        "--journal-entry-bytes",
-        type=int,
-        default=environ.get("MOCK_JOURNAL_ENTRY_BYTES", str(Config.journal_entry_bytes)),
-        help="bytes one journal entry keeps; a longer one is cut with a 'truncated' marker",
-    )
-    parser.add_argument(
         "--store",
         default=environ.get("MOCK_STORE", Config.store),
         help="memory:// (default) or redis://host:port/db to share state between processes",
     )
-    parser.add_argument(
-        "--store-credential-bytes",
-        type=int,
-        default=environ.get("MOCK_STORE_CREDENTIAL_BYTES", str(Config.store_credential_bytes)),
-        help="stored bytes (JSON) one credential may hold in one API; writes over it are refused",
-    )
-    parser.add_argument(
-        "--store-namespace-bytes",
-        type=int,
-        default=environ.get("MOCK_STORE_NAMESPACE_BYTES", str(Config.store_namespace_bytes)),
-        help="stored bytes one namespace (credential plus tenant ids) may hold",
-    )
-    parser.add_argument(
-        "--store-tenants",
-        type=int,
-        default=environ.get("MOCK_STORE_TENANTS", str(Config.store_tenants)),
-        help="namespaces (tenant ids) one credential may hold data in, per API",
-    )
+    _env_flags(parser.add_argument_group("memory: journal and store bounds"), environ, (
+        ("--journal-bytes", "MOCK_JOURNAL_BYTES", int, Config.journal_bytes,
+         "total bytes the request journal keeps (and the callback journal, each)"),
+        ("--journal-entry-bytes", "MOCK_JOURNAL_ENTRY_BYTES", int, Config.journal_entry_bytes,
+         "bytes one journal entry keeps; a longer one is cut with a 'truncated' marker"),
+        ("--store-credential-bytes", "MOCK_STORE_CREDENTIAL_BYTES", int,
+         Config.store_credential_bytes,
+         "stored bytes (JSON) one credential may hold in one API; writes over it are refused"),
+        ("--store-namespace-bytes", "MOCK_STORE_NAMESPACE_BYTES", int,
+         Config.store_namespace_bytes,
+         "stored bytes one namespace (credential plus tenant ids) may hold"),
+        ("--store-tenants", "MOCK_STORE_TENANTS", int, Config.store_tenants,
+         "namespaces (tenant ids) one credential may hold data in, per API"),
+    ))  # fmt: skip
     parser.add_argument(
         "--workers",
         type=int,
@@ -153,8 +147,7 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
         default=environ.get("MOCK_HTTP", Config.http),
         help="uvicorn's HTTP implementation (auto: httptools when installed)",
     )
-    limits = parser.add_argument_group("connection limits and timeouts")
-    for flag, env, kind, default, text in (
+    _env_flags(parser.add_argument_group("connection limits and timeouts"), environ, (
         ("--max-header-bytes", "MOCK_MAX_HEADER_BYTES", int, Config.max_header_bytes,
          "bytes of request line + headers; more is answered 431"),
         ("--max-headers", "MOCK_MAX_HEADERS", int, Config.max_headers,
@@ -169,9 +162,7 @@ def from_sources(argv: Sequence[str], environ: Mapping[str, str]) -> Config:
          "connections + requests in flight; more are answered 503 (0: no cap)"),
         ("--graceful-timeout", "MOCK_GRACEFUL_TIMEOUT", float, Config.graceful_timeout,
          "on SIGTERM, seconds to let requests in flight finish before closing them"),
-    ):  # fmt: skip
-        value = environ.get(env, str(default))
-        limits.add_argument(flag, type=kind, default=kind(value), help=text)
+    ))  # fmt: skip
     parser.add_argument(
         "--callback-allow",
         action="append",
