@@ -21,6 +21,8 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mock_server.state.store import size_of  # one measure of stored JSON
+
 # Redaction by rule, in one place: the journal and the callback journal store nothing that
 # matches. A key (header name, query or form field, JSON member at any depth) is secret when
 # its name, lower-cased with "-" and "_" removed, contains one of these words, or when it is one
@@ -224,11 +226,6 @@ _KEPT = ("id", "time", "api", "operation", "credential", "method", "status", "ou
 _MARKER_ROOM = 160
 
 
-def size_of(entry: Mapping[str, Any]) -> int:
-    """An entry's size in bytes, as the journal answer serialises it (ASCII JSON)."""
-    return len(json.dumps(entry, default=str))
-
-
 def bounded(entry: Mapping[str, Any], entry_bytes: int) -> dict[str, Any]:
     """``entry`` if it fits in ``entry_bytes``; otherwise its bulkiest fields, largest first,
     replaced by a cut of their JSON text ending ``…[truncated]``, and a ``truncated`` marker
@@ -257,6 +254,18 @@ def bounded_text(entry: Mapping[str, Any], entry_bytes: int) -> tuple[dict[str, 
         out = {k: out[k] for k in _KEPT if k in out and size_of({k: out[k]}) < 256}
     out["truncated"] = marker
     return out, json.dumps(out, default=str)
+
+
+def select(
+    newest_first: Iterable[dict[str, Any]], api: str | None, status: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """The journal route's filter (API name, status) and cap, over entries newest first."""
+    out = [
+        e
+        for e in newest_first
+        if (api is None or e.get("api") == api) and (status is None or e.get("status") == status)
+    ]
+    return out[: max(0, limit)]
 
 
 class Journal:
@@ -290,13 +299,7 @@ class Journal:
         """Newest first, filtered by API name and status."""
         with self._lock:
             entries = [e for e, _ in self._entries]
-        out = [
-            e
-            for e in reversed(entries)
-            if (api is None or e.get("api") == api)
-            and (status is None or e.get("status") == status)
-        ]
-        return out[: max(0, limit)]
+        return select(reversed(entries), api, status, limit)
 
     def clear(self) -> None:
         with self._lock:

@@ -38,8 +38,8 @@ from typing import Any
 import redis
 
 from mock_server.core.problems import Rejection
-from mock_server.state.journal import Journal, bounded_text
-from mock_server.state.store import Budget, Index, index_values, storage_full
+from mock_server.state.journal import Journal, bounded_text, select
+from mock_server.state.store import Budget, Index, index_values, own_namespace, storage_full
 
 # Sorted indexes (store.Index): per index a sorted set ``<p>:i<n>:<collection>:<namespace>`` of
 # members "<values joined by NUL>\0<write number, 16 digits>" (all scores 0, so ordered
@@ -217,10 +217,6 @@ def _member_prefix(values: Sequence[str]) -> str:
     return "".join(value + "\0" for value in values)
 
 
-def _own(namespace: str) -> str:
-    return namespace
-
-
 class RedisStore:
     """The :class:`~mock_server.state.store.Store` on Redis; see the module docstring."""
 
@@ -230,7 +226,7 @@ class RedisStore:
         prefix: str = "mock",
         max_items: int = 10_000,
         budget: Budget | None = None,
-        owner: Callable[[str], str] = _own,
+        owner: Callable[[str], str] = own_namespace,
         indexes: Mapping[str, Sequence[Index]] | None = None,
     ) -> None:
         self.client = client
@@ -448,14 +444,7 @@ class RedisJournal(Journal):
     ) -> list[dict[str, Any]]:
         with _available():
             raw = self.client.lrange(self.key, 0, -1)
-        entries = [json.loads(v) for v in raw]
-        out = [
-            e
-            for e in entries
-            if (api is None or e.get("api") == api)
-            and (status is None or e.get("status") == status)
-        ]
-        return out[: max(0, limit)]
+        return select(map(json.loads, raw), api, status, limit)
 
     def clear(self) -> None:
         with _available():

@@ -145,7 +145,8 @@ class _Collection:
         return [self.values[entry[-1]] for entry in picked], total
 
 
-def _own(namespace: str) -> str:
+def own_namespace(namespace: str) -> str:
+    """The default owner of a namespace: itself (budgets per namespace only)."""
     return namespace
 
 
@@ -156,7 +157,7 @@ class MemoryStore:
         self,
         max_items: int = 10_000,
         budget: Budget | None = None,
-        owner: Callable[[str], str] = _own,
+        owner: Callable[[str], str] = own_namespace,
         indexes: Mapping[str, Sequence[Index]] | None = None,
     ) -> None:
         self.max_items = max_items
