@@ -19,7 +19,7 @@ import io
 import json
 import math
 import re
-from collections.abc import AsyncGenerator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -153,7 +153,7 @@ FORMAT_CHECKER.checks("email")(is_email)
 
 
 # The instance keywords of the vendor_keywords table, by name (tests/test_vendor_keywords.py).
-INSTANCE_CHECKS = {X_AFTER: _after, X_UNIQUE_BY: _unique_by}
+INSTANCE_CHECKS: dict[str, Callable[..., Any]] = {X_AFTER: _after, X_UNIQUE_BY: _unique_by}
 RequestValidator = jsonschema.validators.extend(OAS30WriteValidator, INSTANCE_CHECKS)
 
 # Compiled validators by schema identity. Connexion builds a validator object per request;
@@ -223,15 +223,11 @@ class _VendorKeyword:
             raise ValueError(error.message)
 
 
-class _AfterKeyword(_VendorKeyword):
-    check = staticmethod(_after)
-
-
-class _UniqueByKeyword(_VendorKeyword):
-    check = staticmethod(_unique_by)
-
-
-FAST_KEYWORDS = {X_AFTER: _AfterKeyword, X_UNIQUE_BY: _UniqueByKeyword}
+# One jsonschema-rs keyword class per instance check, made from the same table.
+FAST_KEYWORDS = {
+    name: type(f"_Keyword_{name}", (_VendorKeyword,), {"check": staticmethod(check)})
+    for name, check in INSTANCE_CHECKS.items()
+}
 _VERBATIM = frozenset({"enum", "default"}) | INSTANCE_KEYWORDS  # values that are not schemas
 
 
@@ -300,7 +296,7 @@ def _format_check(name: str) -> Any:
 
 _VENDOR = tuple(sorted(INSTANCE_KEYWORDS))  # the rules the one Python pass checks
 _ITEMS = object()  # a site's path step: every item of an array
-_NOT_SCHEMA = {"enum", "default", "example", "examples", *_VENDOR}
+_NOT_SCHEMA = _VERBATIM | {"example", "examples"}
 # Where connexion (and JSON Schema) keep schemas for reference: the body schema connexion
 # validates carries the spec's components beside the resolved schema.
 _DEFINITIONS = {"components", "definitions"}
@@ -360,9 +356,8 @@ class _WithVendorPass:
 
     def __init__(self, rust: Any, sites: list[tuple[Any, ...]]) -> None:
         self.rust = rust
-        checks: dict[str, Any] = INSTANCE_CHECKS
         self.sites: list[tuple[tuple[Any, ...], Any, Any]] = [
-            (path, checks[keyword], value) for path, keyword, value in sites
+            (path, INSTANCE_CHECKS[keyword], value) for path, keyword, value in sites
         ]
 
     def is_valid(self, instance: Any) -> bool:
