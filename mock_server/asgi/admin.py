@@ -13,7 +13,7 @@ Three kinds of caller:
   sends an API credential the mock does not recognise (wrong, or incomplete) is refused too,
   rather than taken for the operator: a mistyped key must never see or reset everyone's data.
 
-Schemes that only partition state (Zipteams' tenant headers) prove nothing: a partner's view
+Schemes that only partition state (tenant headers, say) prove nothing: a partner's view
 needs only its credential, and covers every tenant of it.
 
 ``/__mock/health`` stays open: load balancers and start-up scripts probe it without secrets.
@@ -77,19 +77,16 @@ def _partitions(api: Any) -> frozenset[str]:
     return frozenset(rule.scheme for rule in api.authenticator.rules if rule.partition)
 
 
-def _requirements(runtime: Runtime, api_name: str) -> list[Mapping[str, Any]]:
-    """Each distinct security requirement an API's operations declare, without its partition
+def _requirements(api: Any) -> list[Mapping[str, Any]]:
+    """Each distinct security requirement the API's operations declare, without its partition
     schemes, and only those that still ask for a credential."""
     seen: dict[str, Mapping[str, Any]] = {}
-    for api in runtime.apis:
-        if api.name != api_name:
-            continue
-        partitions = _partitions(api)
-        for operation in api.operations.values():
-            for requirement in operation.security or ():
-                proving = {k: v for k, v in requirement.items() if k not in partitions}
-                if proving:
-                    seen.setdefault(json.dumps(proving, sort_keys=True), proving)
+    partitions = _partitions(api)
+    for operation in api.operations.values():
+        for requirement in operation.security or ():
+            proving = {k: v for k, v in requirement.items() if k not in partitions}
+            if proving:
+                seen.setdefault(json.dumps(proving, sort_keys=True), proving)
     return list(seen.values())
 
 
@@ -98,12 +95,15 @@ def presents_credential(
 ) -> bool:
     """Whether the request carries a value for any API's credential scheme (partition schemes
     aside): a caller that sends one means its own view, recognised or not."""
-    return any(
-        scheme_value(scheme, headers, query)
-        for api in runtime.apis
-        for name, scheme in api.authenticator.schemes.items()
-        if name not in _partitions(api)
-    )
+    for api in runtime.apis:
+        partitions = _partitions(api)
+        if any(
+            scheme_value(scheme, headers, query)
+            for name, scheme in api.authenticator.schemes.items()
+            if name not in partitions
+        ):
+            return True
+    return False
 
 
 def partner_owners(
@@ -114,7 +114,7 @@ def partner_owners(
     request = Request(headers, query, runtime.clock())
     owners: set[tuple[str, str]] = set()
     for api in runtime.apis:
-        for requirement in _requirements(runtime, api.name):
+        for requirement in _requirements(api):
             try:
                 principal = api.authenticator.authenticate([requirement], (), request)
             except Rejection:

@@ -18,7 +18,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from mock_server.core.problems import Rejection
-from mock_server.core.profile import SITUATION_BY_STATUS
+from mock_server.core.profile import DEFAULT_STATUS, SITUATION_BY_STATUS
 from mock_server.core.wire import dumps_json
 from mock_server.rules import context
 from mock_server.rules.render import render_rejection
@@ -28,11 +28,12 @@ log = logging.getLogger("mock_server")
 
 
 UNMOUNTED = "No partner API is mounted at this path."
-# Answers for a path no partner API owns (no envelope to fill): status and message.
+# Answers for a path no partner API owns (no envelope to fill): the message; the status is the
+# situation's default (profile.DEFAULT_STATUS); any other situation is a 400.
 GENERIC = {
-    "not_found": (404, UNMOUNTED),
-    "headers_too_large": (431, "Request header fields too large."),
-    "request_timeout": (408, "The request body was not received in time."),
+    "not_found": UNMOUNTED,
+    "headers_too_large": "Request header fields too large.",
+    "request_timeout": "The request body was not received in time.",
 }
 
 
@@ -59,7 +60,9 @@ def respond(runtime: Runtime, scope: MutableMapping[str, Any], exc: Exception) -
         log.error("unhandled error on %s %s", scope.get("method"), scope.get("path"), exc_info=exc)
     api = runtime.api_for_path(scope.get("path", ""))
     if api is None:
-        status, message = GENERIC.get(rejection.situation, (400, UNMOUNTED))
+        situation = rejection.situation
+        status = DEFAULT_STATUS[situation] if situation in GENERIC else 400
+        message = GENERIC.get(situation, UNMOUNTED)
         body: Any = {
             "message": message,
             "apis": [f"{a.base_path}/" for a in runtime.apis],

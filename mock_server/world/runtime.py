@@ -114,8 +114,8 @@ def build_runtime(
     for path in profile_paths(config):
         profile = load_profile(path)
         doc = load_spec(profile.spec_path)
-        # One spec alone is served at its own server path (Zipteams: /api/v1), so a partner
-        # swaps only scheme and host; all specs together are each served under their prefix.
+        # One spec alone is served at its own server path (its server URL's path, e.g. /api/v1),
+        # so a partner swaps only scheme and host; all specs together each under their prefix.
         base = server_path(doc) if config.spec is not None else profile.prefix
         apis.append(
             Api(
