@@ -223,11 +223,15 @@ class _VendorKeyword:
             raise ValueError(error.message)
 
 
-# One jsonschema-rs keyword class per instance check, made from the same table.
-FAST_KEYWORDS = {
-    name: type(f"_Keyword_{name}", (_VendorKeyword,), {"check": staticmethod(check)})
-    for name, check in INSTANCE_CHECKS.items()
-}
+class _AfterKeyword(_VendorKeyword):
+    check = staticmethod(_after)
+
+
+class _UniqueByKeyword(_VendorKeyword):
+    check = staticmethod(_unique_by)
+
+
+FAST_KEYWORDS = {X_AFTER: _AfterKeyword, X_UNIQUE_BY: _UniqueByKeyword}
 _VERBATIM = frozenset({"enum", "default"}) | INSTANCE_KEYWORDS  # values that are not schemas
 
 
