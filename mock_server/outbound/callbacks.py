@@ -203,9 +203,11 @@ def build(
     config: Config,
     apis: list[Api],
     clock: Callable[[], float],
+    journal: Journal,
     scheduler: Scheduler | None = None,
 ) -> Callbacks:
-    """The callbacks of ``apis``: rules, dispatcher, sender (the caller wires the listener).
+    """The callbacks of ``apis``: rules, dispatcher, sender (the caller wires the listener);
+    ``journal`` records every delivery attempt (in memory or on Redis, the caller's choice).
 
     ``scheduler`` defaults to a :class:`ThreadScheduler`; tests pass one they drive.
     """
@@ -220,12 +222,8 @@ def build(
         scheduler=scheduler or ThreadScheduler(config.callback_workers, config.callback_queue_size),
         send=sender,
         clock=clock,
-        journal_size=config.callback_journal_size,
+        journal=journal,
         journal_body_bytes=config.journal_body_bytes,
-    )
-    # Bounded in bytes too (the dispatcher's own journal is bounded by count only).
-    dispatcher.journal = Journal(
-        config.callback_journal_size, config.callback_journal_bytes, config.journal_entry_bytes
     )
     return Callbacks(rules_of(apis), dispatcher, sender.close)
 

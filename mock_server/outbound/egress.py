@@ -387,7 +387,7 @@ class Dispatcher:
         scheduler: Scheduler,
         send: Send,
         clock: Callable[[], float],
-        journal_size: int = 500,
+        journal: Journal,
         journal_body_bytes: int = 2048,
         resolver: Resolver = system_resolver,
     ) -> None:
@@ -399,7 +399,7 @@ class Dispatcher:
         self.send = send
         self.clock = clock
         self.resolver = resolver
-        self.journal = Journal(journal_size)
+        self.journal = journal
         self.journal_body_bytes = journal_body_bytes
         self._ids = itertools.count(1)
         self._generation = 0

@@ -142,11 +142,17 @@ def build_runtime(
         config.store_credential_bytes, config.store_namespace_bytes, config.store_tenants
     )
     indexes = list_indexes(apis)
-    store: Store = MemoryStore(config.max_items, budget, owner_of, indexes)
-    journal = Journal(config.journal_size, config.journal_bytes, config.journal_entry_bytes)
     storage = None
-    client = None
-    if not config.store.startswith("memory://"):
+    store: Store
+    journal: Journal
+    callback_journal: Journal
+    if config.store.startswith("memory://"):
+        store = MemoryStore(config.max_items, budget, owner_of, indexes)
+        journal = Journal(config.journal_size, config.journal_bytes, config.journal_entry_bytes)
+        callback_journal = Journal(
+            config.callback_journal_size, config.callback_journal_bytes, config.journal_entry_bytes
+        )
+    else:
         from limits.storage import RedisStorage
 
         from mock_server.state import (
@@ -164,6 +170,13 @@ def build_runtime(
             config.journal_bytes,
             config.journal_entry_bytes,
         )
+        callback_journal = redisstore.RedisJournal(
+            client,
+            "mock:callbacks",
+            config.callback_journal_size,
+            config.callback_journal_bytes,
+            config.journal_entry_bytes,
+        )
         storage = RedisStorage(config.store, wrap_exceptions=True, socket_timeout=2.0)
     runtime = Runtime(
         config=config,
@@ -174,16 +187,8 @@ def build_runtime(
         clock=clock,
     )
     # The composition root: callbacks know nothing of the runtime; they are wired in here.
-    installed = callbacks.build(config, apis, clock, scheduler)
+    installed = callbacks.build(config, apis, clock, callback_journal, scheduler)
     runtime.callbacks = installed
     runtime.ingested.append(installed.on_accepted)
     runtime.reset_hooks.append(installed.reset)
-    if client is not None:
-        installed.dispatcher.journal = redisstore.RedisJournal(
-            client,
-            "mock:callbacks",
-            config.callback_journal_size,
-            config.callback_journal_bytes,
-            config.journal_entry_bytes,
-        )
     return runtime
