@@ -156,6 +156,12 @@ def curl(case: Any, response: Any, secrets: Mapping[str, str]) -> str:
     return mask(case.as_curl_command(headers=headers), secrets)
 
 
+def retry_seconds(value: str | None) -> float:
+    """A ``Retry-After`` in seconds; 60 when absent or an HTTP date (never a crash)."""
+    text = (value or "").strip()
+    return float(text) if text.isdigit() else 60.0
+
+
 def call(case: Any, wait_out_429: bool) -> Any:
     """The case's answer; with ``wait_out_429`` a 429 is waited out (``Retry-After``, at most
     three times) and the request sent again, so the partner's own limit is not a finding."""
@@ -163,8 +169,7 @@ def call(case: Any, wait_out_429: bool) -> Any:
     for _ in range(3 if wait_out_429 else 0):
         if response.status_code != 429:
             break
-        retry = str(response.headers.get("retry-after", ["60"])[0])
-        time.sleep(float(retry) if retry.strip().isdigit() else 60)
+        time.sleep(retry_seconds(str(response.headers.get("retry-after", ["60"])[0])))
         response = case.call()
     return response
 

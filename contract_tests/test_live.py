@@ -16,7 +16,7 @@ import pytest
 import schemathesis
 
 from .documented import Answer, Probe, curl, judge, live_credentials, probes, rate_limit_probe, send
-from .fuzzrun import Run
+from .fuzzrun import Run, retry_seconds
 from .ledger import LEDGER
 from .stateful import StatefulRun, has_links, link_chains
 from .suite import config
@@ -278,7 +278,7 @@ def paced(client: Any, operation: str) -> Any:
             response = client.request(method, path, headers=headers, content=content)
             if response.status_code != 429:
                 break
-            time.sleep(float(response.headers.get("retry-after", "60")))
+            time.sleep(retry_seconds(response.headers.get("retry-after")))
         return response
 
     return request
@@ -340,6 +340,6 @@ def test_live_rate_limit(live_client: Any) -> None:
     got = send(RATE_PROBE, burst)
     problems = judged(RATE_PROBE, got)
     if got.status == 429:  # leave the window as found, for whatever runs next
-        retry = {k.lower(): v for k, v in got.headers.items()}.get("retry-after", "60")
-        time.sleep(float(retry) if retry.strip().isdigit() else 60)
+        retry = {k.lower(): v for k, v in got.headers.items()}.get("retry-after")
+        time.sleep(retry_seconds(retry))
     assert not problems, f"{RATE_PROBE.name}:\n- " + "\n- ".join(problems)

@@ -63,7 +63,6 @@ KEYWORDS: tuple[VendorKeyword, ...] = (
 BY_NAME: Mapping[str, VendorKeyword] = {k.name: k for k in KEYWORDS}
 NAMES: frozenset[str] = frozenset(BY_NAME)
 INSTANCE_KEYWORDS: frozenset[str] = frozenset(k.name for k in KEYWORDS if k.instance)
-UPLOAD_KEYWORDS: frozenset[str] = frozenset(k.name for k in KEYWORDS if k.sits_on == "upload")
 
 
 def missing(implementations: Mapping[str, Any], wanted: Collection[str]) -> list[str]:
