@@ -30,6 +30,7 @@ from mock_server.world import behaviours
 from mock_server.world.runtime import Runtime
 
 JSON = "application/json"
+OCTET = "application/octet-stream"  # connexion's media type of a request that names none
 
 
 class _Operation:
@@ -48,6 +49,9 @@ class _Operation:
         self.operation = api.operations[op_id]
         self.state = api.profile.state.get(op_id, {})
         self.produces: list[str] = sorted(set(spec_operation.produces))
+        # No requestBody: connexion's argument builder takes nothing from the body, files or
+        # media type, so with the parameters parsed by validation no request object is needed.
+        self.bodiless = not spec_operation.is_request_body_defined
 
     def content_type(self, data: Any) -> str | None:
         """The answer's media type, as connexion's response decorator infers it."""
@@ -61,6 +65,10 @@ class _Operation:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = context.of(scope)
+        if self.bodiless and ctx.uri_params is not None:
+            path_params, query_params = ctx.uri_params
+            await self._answer(send, ctx, path_params, query_params, None, {}, OCTET)
+            return
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
         mimetype = request.mimetype  # application/octet-stream when none is sent, as connexion
         files: Mapping[str, Any] = {}
@@ -72,6 +80,18 @@ class _Operation:
         else:
             body = await request.get_body() if self.spec_operation.is_request_body_defined else None
         path_params, query_params = ctx.uri_params or (request.path_params, request.query_params)
+        await self._answer(send, ctx, path_params, query_params, body, files, mimetype)
+
+    async def _answer(
+        self,
+        send: Send,
+        ctx: context.RequestContext,
+        path_params: Mapping[str, Any],
+        query_params: Mapping[str, Any],
+        body: Any,
+        files: Mapping[str, Any],
+        mimetype: str,
+    ) -> None:
         params = get_arguments(
             self.spec_operation,
             path_params=path_params,

@@ -21,6 +21,7 @@ from mock_server.rules.selection import parse_preference, select
 from mock_server.world.runtime import Runtime
 
 ROUTING = "connexion_routing"
+NO_QUERY = QueryParams()  # immutable: one for every request without a query string
 
 
 class Gate:
@@ -39,7 +40,8 @@ class Gate:
         ctx = context.of(scope)
         ctx.api, ctx.operation = api.name, op_id
         headers = Headers(scope=scope)
-        query = QueryParams(scope.get("query_string", b""))
+        raw_query = scope.get("query_string", b"")
+        query = QueryParams(raw_query) if raw_query else NO_QUERY
         try:
             ctx.principal = api.authenticator.authenticate(
                 operation.security,
