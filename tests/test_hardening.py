@@ -128,6 +128,16 @@ def test_deep_json_is_refused_and_still_journaled(mock: Mock) -> None:
     assert (entry["path"], entry["status"]) == (BATCH, r.status_code)
 
 
+def test_json_deeper_than_orjson_writes_is_still_journaled(mock: Mock) -> None:
+    depth = 300  # parsed (under 512 brackets) but past orjson's 254 levels when written
+    body = b'{"data": ' + b"[" * depth + b"]" * depth + b"}"
+    mock.request("GET", "/__mock/health")
+    r = mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})
+    assert r.status_code == 422
+    entry = mock.runtime.journal.query(limit=1)[0]
+    assert (entry["path"], entry["status"]) == (BATCH, 422)
+
+
 # --- chunked bodies ------------------------------------------------------------------------
 
 

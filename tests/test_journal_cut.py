@@ -36,7 +36,7 @@ def test_what_is_kept_is_the_whole_redaction_or_its_cut(document: Any, limit: in
     raw = json.dumps(document).encode()
     kept = journal.redact_body(raw, limit)
     whole = journal._redact_json(document)
-    text = journal._dumps(whole)
+    text = journal.json_bytes(whole)
     if len(text) <= limit:
         assert kept == whole
     else:
@@ -59,3 +59,14 @@ def test_a_short_body_is_kept_whole_and_masked() -> None:
     body = {"data": [{"meta": {"x-Api_Key": "sk-1234567890abcdef"}}], "u": "ftp://a:b@h/"}
     kept = journal.redact_body(json.dumps(body).encode(), 2048)
     assert kept == {"data": [{"meta": {"x-Api_Key": "****cdef"}}], "u": "ftp://****@h/"}
+
+
+def test_json_bytes_writes_what_orjson_refuses_as_the_standard_library_would() -> None:
+    deep: list[Any] = []
+    inner = deep
+    for _ in range(300):  # past orjson's 254 levels
+        inner.append([])
+        inner = inner[0]
+    for value in ({"n": 2**70, "x": 1.5, "s": "é"}, {"d": deep}):
+        expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        assert journal.json_bytes(value) == expected

@@ -144,7 +144,7 @@ def redact_body(raw: bytes, limit: int, size: int | None = None, parsed: Any = U
         except (ValueError, RecursionError):
             redacted = _form(raw)
     if redacted is not None:
-        text = _dumps(redacted)
+        text = json_bytes(redacted)
         if complete and len(text) <= limit:
             return redacted
         return text[:limit].decode(errors="ignore") + f"…[truncated: a body of {total} bytes]"
@@ -159,11 +159,16 @@ def json_bytes(value: Any) -> bytes:
     orjson, not the standard library: a fraction of its time, on every request's entry. An
     integer past 64 bits (the strict parse lets them through; orjson refuses them) is written
     as its digits through ``orjson.Fragment``, so that every number is written by one writer.
+    A document nested deeper than orjson writes (254 levels) goes to the standard library.
     """
     try:
         return orjson.dumps(value, default=str, option=_OPTIONS)
     except orjson.JSONEncodeError:
+        pass
+    try:
         return orjson.dumps(_big_ints_as_fragments(value), default=str, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
@@ -182,9 +187,6 @@ def _big_ints_as_fragments(value: Any) -> Any:
 def size_of(value: Any) -> int:
     """A journal entry's size: the bytes of its compact UTF-8 JSON."""
     return len(json_bytes(value))
-
-
-_dumps = json_bytes
 
 
 def _redact_within(value: Any, budget: list[int]) -> Any:
