@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import orjson
+from mock_server.core.wire import dumps_json
 
 # Redaction by rule, in one place: the journal and the callback journal store nothing that
 # matches. A key (header name, query or form field, JSON member at any depth) is secret when
@@ -154,34 +154,8 @@ def redact_body(raw: bytes, limit: int, size: int | None = None, parsed: Any = U
 
 def json_bytes(value: Any) -> bytes:
     """A journal entry (or a body in it) as compact UTF-8 JSON: what the journal holds, counts
-    and serves.
-
-    orjson, not the standard library: a fraction of its time, on every request's entry. An
-    integer past 64 bits (the strict parse lets them through; orjson refuses them) is written
-    as its digits through ``orjson.Fragment``, so that every number is written by one writer.
-    A document nested deeper than orjson writes (254 levels) goes to the standard library.
-    """
-    try:
-        return orjson.dumps(value, default=str, option=_OPTIONS)
-    except orjson.JSONEncodeError:
-        pass
-    try:
-        return orjson.dumps(_big_ints_as_fragments(value), default=str, option=_OPTIONS)
-    except orjson.JSONEncodeError:
-        return json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-_OPTIONS = orjson.OPT_NON_STR_KEYS
-
-
-def _big_ints_as_fragments(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _big_ints_as_fragments(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_big_ints_as_fragments(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
-        return orjson.Fragment(str(value))
-    return value
+    and serves (the answers' writer, anything it cannot write as a string)."""
+    return dumps_json(value, default=str)
 
 
 def size_of(value: Any) -> int:
