@@ -164,21 +164,25 @@ def size_of(value: Any) -> int:
 
 
 def _redact_within(value: Any, budget: list[int]) -> Any:
-    """:func:`_redact_json` for the first ``budget[0]`` characters of compact JSON only.
+    """The body with secret keys masked at any depth and user-info masked in every string,
+    for the first ``budget[0]`` characters of its compact JSON only.
 
-    Each key and scalar taken counts what it adds to the JSON text at least (a string its
-    characters, anything else one); once the count passes the budget (``budget[0] < 0``),
-    every container stops where it is. The part taken is then a prefix of the whole redacted
-    document, longer than the budget, so its JSON text cut at the budget is that of the
-    whole document cut there. A 50-item batch is redacted as far as the journal keeps it.
+    Each member and item taken counts what it adds to the JSON text at least: a key its
+    characters, two quotes, the colon and one comma or brace; a string its characters and two
+    quotes; an item one comma or bracket; any other scalar one. Once the count passes the
+    budget (``budget[0] < 0``), every container stops where it is. The part taken is then a
+    prefix of the whole redacted document, longer than the budget, so its JSON text cut at the
+    budget is that of the whole document cut there. A 50-item batch is redacted as far as the
+    journal keeps it.
     """
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            budget[0] -= len(str(k)) + 1
-            if is_secret_name(str(k)) and isinstance(v, str | int | float):
+            name = str(k)
+            budget[0] -= len(name) + 4
+            if is_secret_name(name) and isinstance(v, str | int | float):
                 out[k] = mask(str(v))
-                budget[0] -= len(out[k])
+                budget[0] -= len(out[k]) + 2
             else:
                 out[k] = _redact_within(v, budget)
             if budget[0] < 0:
@@ -187,13 +191,14 @@ def _redact_within(value: Any, budget: list[int]) -> Any:
     if isinstance(value, list):
         items: list[Any] = []
         for v in value:
+            budget[0] -= 1
             items.append(_redact_within(v, budget))
             if budget[0] < 0:
                 break
         return items
     if isinstance(value, str):
         masked = mask_text(value)
-        budget[0] -= len(masked)
+        budget[0] -= len(masked) + 2
         return masked
     budget[0] -= 1
     return value
