@@ -2,7 +2,8 @@
 
 For every request body of every spec, schemathesis generates bodies (positive and negative,
 and each again with one value replaced by arbitrary JSON); the Rust validator's verdict must
-equal "no problems" from the Python one, every time.
+equal "no problems" from the Python one, every time. On a refused body, the collecting walk
+that skips what the fast path found valid words the same problems as the whole walk.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from mock_server.checks.validation import compiled, fast
+from mock_server.checks import validation
+from mock_server.checks.validation import compiled, fast, schema_problems
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -77,6 +79,19 @@ def verdicts_agree(schema: dict[str, Any], instance: Any) -> None:
     assert quick is not None
     slow = not list(compiled(schema).iter_errors(instance))
     assert quick.is_valid(instance) == slow, instance
+    if not slow:
+        problems_agree(schema, instance)
+
+
+def whole_walk(schema: dict[str, Any], instance: Any) -> list[Any]:
+    """The problems as the collecting validator words them walking everything."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validation, "_prunable", lambda schema: False)
+        return schema_problems(schema, instance, "body")
+
+
+def problems_agree(schema: dict[str, Any], instance: Any) -> None:
+    assert schema_problems(schema, instance, "body") == whole_walk(schema, instance), instance
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -163,3 +178,75 @@ def test_the_vendor_pass_skips_definitions_and_refuses_references() -> None:
     verdicts_agree(with_components, {"data": [_call("a"), _call("a")]})
     with_ref = {**with_components, "properties": {"data": {"$ref": "#/components/schemas/Call"}}}
     assert type(fast(with_ref)).__name__ != "_WithVendorPass"
+
+
+def _batch_schema() -> dict[str, Any]:
+    (schema,) = [s for n, s, _ in SCHEMAS if n.startswith("ingestBatchCall:")]
+    return schema
+
+
+def test_a_refused_batch_is_walked_only_where_the_fast_path_found_problems() -> None:
+    """A 50-call batch with one bad call: the collecting walk enters that call only (the other
+    49 are objects the fast path found nothing in), and words what the whole walk words."""
+    schema = _batch_schema()
+    assert validation._prunable(schema)
+    body = {"data": [_call(f"c{i}") for i in range(50)]}
+    body["data"][25] = _call("", end="2024-05-01T08:00:00Z")
+    hot = validation._hot(fast(schema), body)
+    assert hot is not None
+    assert id(body["data"][25]) in hot and id(body["data"][25]["call"]) in hot
+    assert not any(id(item) in hot for i, item in enumerate(body["data"]) if i != 25)
+    problems = schema_problems(schema, body, "body")
+    assert {(p.path, p.keyword) for p in problems} == {
+        (("data", 25, "call", "id"), "empty"),
+        (("data", 25, "call", "end_time"), "x-after"),
+    }
+    assert problems == whole_walk(schema, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": [_call("a"), _call("a"), _call("b", start="nope")]},  # x-unique-by + format
+        {"data": [_call("a"), {**_call("b"), "metadata": {"k": [1]}}]},  # anyOf over scalars
+        {"data": [_call("a"), {**_call("b"), "extra": 1}], "more": True},  # additional members
+        {"data": [_call("a"), {"call": {}}]},  # required members
+        {"data": "not a list"},
+    ],
+)
+def test_the_pruned_walk_words_every_problem_the_whole_walk_does(body: Any) -> None:
+    problems = schema_problems(_batch_schema(), body, "body")
+    assert problems
+    assert problems == whole_walk(_batch_schema(), body)
+
+
+def test_a_combinator_whose_branches_descend_is_walked_whole() -> None:
+    """The fast path reports a failed anyOf branch at the anyOf, not at the member inside it,
+    so a schema with such a combinator is never pruned; one over scalars is."""
+    over_objects = {
+        "type": "object",
+        "properties": {
+            "a": {"anyOf": [{"type": "object", "properties": {"b": {"type": "string"}}}]}
+        },
+    }
+    over_scalars = {
+        "type": "object",
+        "properties": {"a": {"anyOf": [{"type": "string"}, {"type": "number"}]}},
+    }
+    assert not validation._prunable(over_objects)
+    assert validation._prunable(over_scalars)
+    assert not validation._prunable({"properties": {"a": {"$ref": "#/components/schemas/A"}}})
+    problems = schema_problems(over_objects, {"a": {"b": 1}}, "body")
+    assert [p.path for p in problems] == [("a",)]
+
+
+def test_a_walk_pruned_too_far_falls_back_to_the_whole_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should the fast path point nowhere near the problems, the whole walk finds them."""
+    schema = _batch_schema()
+    body = {"data": [_call("a"), _call("")]}
+    expected = whole_walk(schema, body)
+    assert expected
+    monkeypatch.setattr(validation, "_hot", lambda quick, instance: frozenset({id(instance)}))
+    assert schema_problems(schema, body, "body") == expected

@@ -13,6 +13,7 @@ uploads).
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import functools
 import io
@@ -178,7 +179,56 @@ BROKEN: dict[str, Callable[[Any, Any], list[Any]]] = {
     X_AFTER: after_broken,
     X_UNIQUE_BY: unique_by_broken,
 }
-RequestValidator = jsonschema.validators.extend(OAS30WriteValidator, INSTANCE_CHECKS)
+
+# Which objects and arrays of the instance being collected lie on the way to a problem (their
+# id()s), as the fast path found them (see :func:`_hot`); None: walk everything.
+_HOT: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar(
+    "mock_server_hot", default=None
+)
+
+
+class _Pruned:
+    """The collecting validator as a keyword function sees it, but whose ``descend`` skips an
+    object or array with no problem in or under it; every other attribute is the validator's.
+
+    By hand: jsonschema has no hook to skip subtrees, and subclassing its validator classes
+    is outside its public API; wrapping the keywords that descend (below) is within it."""
+
+    __slots__ = ("_hot", "_validator")
+
+    def __init__(self, validator: Any, hot: frozenset[int]) -> None:
+        self._validator = validator
+        self._hot = hot
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._validator, name)
+
+    def descend(self, instance: Any, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(instance, dict | list) and id(instance) not in self._hot:
+            return iter(())
+        return self._validator.descend(instance, schema, *args, **kwargs)
+
+
+def _pruning(keyword: Callable[..., Any]) -> Callable[..., Any]:
+    def check(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        hot = _HOT.get()
+        return keyword(
+            validator if hot is None else _Pruned(validator, hot), value, instance, schema
+        )
+
+    return check
+
+
+# The keywords that descend into an instance's members or items (the only ones the pruned
+# walk may skip; combinators see the same instance and are never pruned, see _prunable).
+_DESCENDING = ("properties", "items", "additionalProperties")
+RequestValidator = jsonschema.validators.extend(
+    OAS30WriteValidator,
+    {
+        **INSTANCE_CHECKS,
+        **{name: _pruning(OAS30WriteValidator.VALIDATORS[name]) for name in _DESCENDING},
+    },
+)
 
 # Compiled validators by schema identity. Connexion builds a validator object per request;
 # compiling the schema each time is the costliest part of validation, so it is done once here.
@@ -207,7 +257,12 @@ def schema_problems(
     quick = fast(schema)
     if quick is not None and quick.is_valid(instance):
         return []
-    errors = sorted(compiled(schema).iter_errors(instance), key=_error_order)
+    # Refused: the collecting walk goes only where the fast path found problems (an invalid
+    # batch item's other members are not walked again); if that finds nothing, everywhere.
+    hot = _hot(quick, instance) if quick is not None and _prunable(schema) else None
+    errors = _collect(schema, instance, hot)
+    if not errors and hot is not None:
+        errors = _collect(schema, instance, None)
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
@@ -220,6 +275,14 @@ def schema_problems(
                 seen.add(key)
                 problems.append(problem)
     return problems
+
+
+def _collect(schema: Mapping[str, Any], instance: Any, hot: frozenset[int] | None) -> list[Any]:
+    token = _HOT.set(hot)
+    try:
+        return sorted(compiled(schema).iter_errors(instance), key=_error_order)
+    finally:
+        _HOT.reset(token)
 
 
 # --- the fast path -------------------------------------------------------------------------
@@ -395,6 +458,98 @@ class _WithVendorPass:
                 if broken(value, node):
                     return False
         return True
+
+
+def _at_paths(instance: Any, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Any]]:
+    """:func:`_at` with each value's concrete path (array items by index): for a refusal."""
+    found: list[tuple[tuple[Any, ...], Any]] = [((), instance)]
+    for step in path:
+        if step is _ITEMS:
+            found = [
+                ((*where, index), item)
+                for where, node in found
+                if isinstance(node, list)
+                for index, item in enumerate(node)
+            ]
+        else:
+            found = [
+                ((*where, step), node[step])
+                for where, node in found
+                if isinstance(node, dict) and step in node
+            ]
+    return found
+
+
+def _mark(instance: Any, path: Any, hot: set[int]) -> None:
+    """Add the objects and arrays from the root down along ``path`` to ``hot``."""
+    node = instance
+    hot.add(id(node))
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return
+        if isinstance(node, dict | list):
+            hot.add(id(node))
+
+
+def _hot(quick: Any, instance: Any) -> frozenset[int] | None:
+    """The id()s of the objects and arrays on the way to each problem the fast path finds in
+    ``instance`` (Rust's errors, then the vendor pass's); None when it finds none."""
+    rust, sites = (quick.rust, quick.sites) if isinstance(quick, _WithVendorPass) else (quick, [])
+    hot: set[int] = set()
+    for error in rust.iter_errors(instance):
+        _mark(instance, error.instance_path, hot)
+    for path, broken, value in sites:
+        for where, node in _at_paths(instance, path):
+            if broken(value, node):
+                _mark(instance, where, hot)
+    return frozenset(hot) if hot else None
+
+
+_COMBINATORS = ("allOf", "anyOf", "oneOf", "not")
+
+
+def _holds(node: Any, keys: frozenset[str]) -> bool:
+    """Whether any schema under ``node`` (``node`` included) uses one of ``keys``."""
+    if isinstance(node, list):
+        return any(_holds(n, keys) for n in node)
+    if not isinstance(node, dict):
+        return False
+    return bool(keys & node.keys()) or any(
+        _holds(value, keys) for key, value in node.items() if key not in _NOT_SCHEMA
+    )
+
+
+_DESCENT = frozenset({*_DESCENDING, "$ref"})
+
+
+def _plain(node: Any) -> bool:
+    """Whether a walk may skip a subtree the fast path found no problem in: no reference
+    (definitions aside, reached only through one), and no combinator whose branches descend
+    (the fast path reports a failed branch at the combinator, not at the member inside it; a
+    combinator over scalars, such as ``anyOf: [string, number]``, is fine)."""
+    if isinstance(node, list):
+        return all(_plain(n) for n in node)
+    if not isinstance(node, dict):
+        return True
+    if "$ref" in node or any(_holds(node[k], _DESCENT) for k in _COMBINATORS if k in node):
+        return False
+    return all(
+        _plain(value)
+        for key, value in node.items()
+        if key not in _NOT_SCHEMA | _DEFINITIONS | set(_COMBINATORS)
+    )
+
+
+_PRUNABLE: dict[int, tuple[Any, bool]] = {}
+
+
+def _prunable(schema: Mapping[str, Any]) -> bool:
+    hit = _PRUNABLE.get(id(schema))
+    if hit is None:
+        hit = _PRUNABLE[id(schema)] = (schema, _plain(schema))
+    return bool(hit[1])
 
 
 def fast(schema: Mapping[str, Any]) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +115,7 @@ def _overlay(example: Any, resource: Mapping[str, Any]) -> Any:
     return {key: resource.get(key, value) for key, value in example.items()}
 
 
-def _overlay_all(example: Any, resources: list[Mapping[str, Any]]) -> list[Any]:
+def _overlay_all(example: Any, resources: Sequence[Mapping[str, Any]]) -> list[Any]:
     """``[_overlay(example, r) for r in resources]`` for a page of them. A stored resource whose
     keys are the example's, in its order (what create and seed store), already is its overlay:
     it goes into the answer as it is, shared, not copied (the answer is only serialized).
