@@ -495,10 +495,15 @@ def _mark(instance: Any, path: Any, hot: set[int]) -> None:
 
 def _hot(quick: Any, instance: Any) -> frozenset[int] | None:
     """The id()s of the objects and arrays on the way to each problem the fast path finds in
-    ``instance`` (Rust's errors, then the vendor pass's); None when it finds none."""
+    ``instance`` (Rust's errors, then the vendor pass's); None when it finds none or cannot
+    say."""
     rust, sites = (quick.rust, quick.sites) if isinstance(quick, _WithVendorPass) else (quick, [])
     hot: set[int] = set()
-    for error in rust.iter_errors(instance):
+    try:
+        errors = list(rust.iter_errors(instance))
+    except ValueError:  # e.g. "Recursion limit reached" on a deep document: walk it all
+        return None
+    for error in errors:
         _mark(instance, error.instance_path, hot)
     for path, broken, value in sites:
         for where, node in _at_paths(instance, path):
