@@ -10,6 +10,12 @@ figure for comparing two assemblies of the mock; wall-clock requests/s come from
 its own modules, then ``PYTHONPATH=/tmp/ab python -m bench.inproc --package mock_server,old``).
 Rounds alternate between the packages, so load from other processes falls on both alike; the
 ratio is printed.
+
+``--floor`` also measures connexion's own layers as the mock assembles them, and nothing of the
+mock's own per-request work: error handling, routing and request validation (the mock's cached
+middleware and validators, refusals rendered by its error handlers), then a fixed ``{}``. No
+front door, journal, gate (credentials, Prefer) or dispatcher (arguments, state, answer). What
+the mock spends above it is its own; uvicorn's share is the ceiling's in ``make bench``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 from .cases import CASES, SPECS, Case, Request, build
 
 App = Callable[..., Any]
+FLOOR = "connexion floor"
 
 
 def make_app(package: str, kind: str) -> tuple[App, Mapping[str, str]]:
@@ -44,6 +51,54 @@ def make_app(package: str, kind: str) -> tuple[App, Mapping[str, str]]:
         )
     )
     return app_mod.build_app(runtime), {a.name: a.base_path for a in runtime.apis}
+
+
+def make_floor(package: str) -> tuple[App, Mapping[str, str]]:
+    """Connexion's layers as ``package`` assembles them, answering ``{}`` once they let a
+    request through (see ``--floor``)."""
+    from connexion.middleware import ConnexionMiddleware
+    from connexion.middleware.exceptions import ExceptionMiddleware
+    from connexion.middleware.lifespan import LifespanMiddleware
+    from connexion.middleware.routing import RoutingMiddleware
+    from connexion.middleware.server_error import ServerErrorMiddleware
+    from connexion.resolver import Resolver
+
+    config = importlib.import_module(f"{package}.core.config")
+    runtime_mod = importlib.import_module(f"{package}.world.runtime")
+    requestcheck = importlib.import_module(f"{package}.asgi.requestcheck")
+    validation = importlib.import_module(f"{package}.checks.validation")
+    errors = importlib.import_module(f"{package}.asgi.errors")
+    runtime = runtime_mod.build_runtime(
+        config.Config(
+            specs_dir=SPECS,
+            credentials=SPECS / "sandbox-credentials.yaml",
+            rate_limits=False,
+            jwt_secret="bench-inproc",
+        )
+    )
+
+    async def answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    app = ConnexionMiddleware(
+        answer,
+        import_name=__name__,
+        middlewares=[
+            ServerErrorMiddleware,
+            ExceptionMiddleware,
+            RoutingMiddleware,
+            requestcheck.CachedRequestValidation,
+            LifespanMiddleware,
+        ],
+        validator_map=validation.validator_map(),
+    )
+    unused = Resolver(lambda operation_id: lambda **kwargs: None)  # answer() answers instead
+    for api in runtime.apis:
+        app.add_api(api.spec, base_path=api.base_path, name=api.name, resolver=unused)
+    errors.install(app, runtime)
+    return app, {a.name: a.base_path for a in runtime.apis}
 
 
 def _scope(request: Request, prefix: str, body: bytes) -> dict[str, Any]:
@@ -108,7 +163,7 @@ async def measure(
     for _ in range(rounds):
         for name, (app, bases) in apps.items():
             micros, statuses = await _round(app, request, bases[case.api], count)
-            if statuses != {case.expect}:
+            if statuses != {case.expect} and name != FLOOR:
                 raise SystemExit(f"{name} {case.name}: answered {statuses}, not {case.expect}")
             best[name] = min(best.get(name, micros), micros)
     return best
@@ -121,20 +176,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cases", default="", help="comma-separated case names (default: all)")
     parser.add_argument("--count", type=int, default=300, help="requests per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds; the best one counts")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure connexion's layers alone (routing, validation, errors), last column",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     packages = args.package.split(",")
     apps = {p: make_app(p, args.kind) for p in packages}
+    if args.floor:
+        apps[FLOOR] = make_floor(packages[0])
     gc.collect()
     gc.freeze()
     wanted = set(args.cases.split(",")) if args.cases else None
-    head = " | ".join(f"{p} µs" for p in packages)
-    print(f"| case | {head} |" + (f" {packages[0]} ÷ {packages[1]} |" if len(apps) > 1 else ""))
+    columns = [*packages, *([FLOOR] if args.floor else [])]
+    head = " | ".join(f"{p} µs" for p in columns)
+    ratio_head = f" {packages[0]} ÷ {packages[1]} |" if len(packages) > 1 else ""
+    print(f"| case | {head} |{ratio_head}")
     for case in CASES:
         if wanted is not None and case.name not in wanted:
             continue
         best = asyncio.run(measure(apps, case, args.count, args.rounds))
-        cells = " | ".join(f"{best[p]:,.0f}" for p in packages)
-        ratio = f" {best[packages[0]] / best[packages[1]]:.2f} |" if len(apps) > 1 else ""
+        cells = " | ".join(f"{best[p]:,.0f}" for p in columns)
+        ratio = f" {best[packages[0]] / best[packages[1]]:.2f} |" if len(packages) > 1 else ""
         print(f"| {case.name} | {cells} |{ratio}", flush=True)
 
 
