@@ -35,13 +35,11 @@ App = Callable[..., Any]
 FLOOR = "connexion floor"
 
 
-def make_app(package: str, kind: str) -> tuple[App, Mapping[str, str]]:
-    """The ASGI app as ``python -m mock_server --no-rate-limits`` builds it, and each API's
-    base path by name."""
+def _runtime(package: str, kind: str = "async") -> Any:
+    """``package``'s runtime as ``python -m mock_server --no-rate-limits`` builds it."""
     config = importlib.import_module(f"{package}.core.config")
     runtime_mod = importlib.import_module(f"{package}.world.runtime")
-    app_mod = importlib.import_module(f"{package}.asgi.app")
-    runtime = runtime_mod.build_runtime(
+    return runtime_mod.build_runtime(
         config.Config(
             specs_dir=SPECS,
             credentials=SPECS / "sandbox-credentials.yaml",
@@ -50,6 +48,13 @@ def make_app(package: str, kind: str) -> tuple[App, Mapping[str, str]]:
             app_kind=kind,
         )
     )
+
+
+def make_app(package: str, kind: str) -> tuple[App, Mapping[str, str]]:
+    """The ASGI app as ``python -m mock_server --no-rate-limits`` builds it, and each API's
+    base path by name."""
+    runtime = _runtime(package, kind)
+    app_mod = importlib.import_module(f"{package}.asgi.app")
     return app_mod.build_app(runtime), {a.name: a.base_path for a in runtime.apis}
 
 
@@ -63,19 +68,10 @@ def make_floor(package: str) -> tuple[App, Mapping[str, str]]:
     from connexion.middleware.server_error import ServerErrorMiddleware
     from connexion.resolver import Resolver
 
-    config = importlib.import_module(f"{package}.core.config")
-    runtime_mod = importlib.import_module(f"{package}.world.runtime")
     requestcheck = importlib.import_module(f"{package}.asgi.requestcheck")
     validation = importlib.import_module(f"{package}.checks.validation")
     errors = importlib.import_module(f"{package}.asgi.errors")
-    runtime = runtime_mod.build_runtime(
-        config.Config(
-            specs_dir=SPECS,
-            credentials=SPECS / "sandbox-credentials.yaml",
-            rate_limits=False,
-            jwt_secret="bench-inproc",
-        )
-    )
+    runtime = _runtime(package)
 
     async def answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
         headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
