@@ -106,7 +106,7 @@ def run_live(tmp_path: Path, partner: str, base_url: str, *args: str, **env: str
             **os.environ,
             "PARTNER": partner,
             "BASE_URL": base_url,
-            "CONTRACT_RATE_LIMIT": "50/s",
+            "CONTRACT_RATE_LIMIT": "500/s",
             "FUZZ_EXAMPLES": "5",
             "CONTRACT_REPORT_DIR": str(tmp_path),
             **env,
