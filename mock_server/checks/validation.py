@@ -387,6 +387,7 @@ def _format_check(name: str) -> Any:
 
 
 _VENDOR = tuple(sorted(INSTANCE_KEYWORDS))  # the rules the one Python pass checks
+_VENDOR_KEYS = frozenset(_VENDOR)
 _ITEMS = object()  # a site's path step: every item of an array
 _NOT_SCHEMA = _VERBATIM | {"example", "examples"}
 # Where connexion (and JSON Schema) keep schemas for reference: the body schema connexion
@@ -394,12 +395,15 @@ _NOT_SCHEMA = _VERBATIM | {"example", "examples"}
 _DEFINITIONS = {"components", "definitions"}
 
 
-def _holds_vendor(node: Any) -> bool:
-    if isinstance(node, dict):
-        return any(k in node for k in _VENDOR) or any(_holds_vendor(v) for v in node.values())
+def _holds(node: Any, keys: frozenset[str]) -> bool:
+    """Whether any schema under ``node`` (``node`` included) uses one of ``keys``."""
     if isinstance(node, list):
-        return any(_holds_vendor(v) for v in node)
-    return False
+        return any(_holds(n, keys) for n in node)
+    if not isinstance(node, dict):
+        return False
+    return bool(keys & node.keys()) or any(
+        _holds(value, keys) for key, value in node.items() if key not in _NOT_SCHEMA
+    )
 
 
 def _vendor_sites(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]] | None:
@@ -421,7 +425,7 @@ def _vendor_sites(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]
                 found = None if more is None or found is None else found + more
         elif key == "items" and isinstance(value, dict):
             found = _vendor_sites(value, (*path, _ITEMS))
-        elif key not in _NOT_SCHEMA and _holds_vendor(value):
+        elif key not in _NOT_SCHEMA and _holds(value, _VENDOR_KEYS):
             found = None
         if found is None:
             return None
@@ -513,17 +517,7 @@ def _hot(quick: Any, instance: Any) -> frozenset[int] | None:
 
 
 _COMBINATORS = ("allOf", "anyOf", "oneOf", "not")
-
-
-def _holds(node: Any, keys: frozenset[str]) -> bool:
-    """Whether any schema under ``node`` (``node`` included) uses one of ``keys``."""
-    if isinstance(node, list):
-        return any(_holds(n, keys) for n in node)
-    if not isinstance(node, dict):
-        return False
-    return bool(keys & node.keys()) or any(
-        _holds(value, keys) for key, value in node.items() if key not in _NOT_SCHEMA
-    )
+_NOT_WALKED = _NOT_SCHEMA | _DEFINITIONS | frozenset(_COMBINATORS)  # see _plain
 
 
 _DESCENT = frozenset({*_DESCENDING, "$ref"})
@@ -540,11 +534,7 @@ def _plain(node: Any) -> bool:
         return True
     if "$ref" in node or any(_holds(node[k], _DESCENT) for k in _COMBINATORS if k in node):
         return False
-    return all(
-        _plain(value)
-        for key, value in node.items()
-        if key not in _NOT_SCHEMA | _DEFINITIONS | set(_COMBINATORS)
-    )
+    return all(_plain(value) for key, value in node.items() if key not in _NOT_WALKED)
 
 
 _PRUNABLE: dict[int, tuple[Any, bool]] = {}
