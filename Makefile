@@ -8,6 +8,8 @@ PORT   ?= 8080
 ARGS   ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 REPORTS := reports
+# make test's pytest workers (pytest-xdist): one per core, at most 4; TEST_WORKERS=0 runs serially
+TEST_WORKERS ?= auto
 
 .PHONY: help setup mock lint diff spec-history test redis-server fuzz-deep contract bench soak clean
 
@@ -61,7 +63,7 @@ spec-history: $(STAMP)
 
 test: lint spec-history $(STAMP) redis-server
 	@mkdir -p $(REPORTS)
-	$(BIN)/pytest --junitxml=$(REPORTS)/junit.xml
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist worksteal --junitxml=$(REPORTS)/junit.xml
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -60,6 +61,29 @@ class Ledger:
             findings[key].count += 1
         else:
             findings[key] = Finding(title, detail, curl)
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain lists and strings: what a pytest-xdist worker sends to the controller."""
+        rows = [
+            [api, operation, check, cell.passed, cell.not_run,
+             [[f.title, f.detail, f.curl, f.count] for f in cell.findings.values()]]
+            for (api, operation), checks in self.rows.items()
+            for check, cell in checks.items()
+        ]  # fmt: skip
+        return {"name": self.name, "title": self.title, "rows": rows}
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Add another process's ``to_data``: counts add up, a finding seen by both counts twice."""
+        self.name, self.title = data["name"], data["title"]
+        for api, operation, check, passed, not_run, findings in data["rows"]:
+            cell = self.cell(api, operation, check)
+            cell.passed += passed
+            cell.not_run += not_run
+            for title, detail, curl, count in findings:
+                if (title, detail) in cell.findings:
+                    cell.findings[(title, detail)].count += count
+                else:
+                    cell.findings[(title, detail)] = Finding(title, detail, curl, count)
 
     def totals(self) -> Counter[str]:
         out: Counter[str] = Counter()

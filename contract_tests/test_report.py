@@ -38,6 +38,27 @@ def test_report_shows_checks_that_never_applied_as_not_run_not_as_passes() -> No
     assert "3 checks held, 0 failed, 27 not run" in text, text
 
 
+def test_ledgers_of_two_workers_merge_into_one_report() -> None:
+    one, two = (Ledger(name="x", title="Contract run: test") for _ in range(2))
+    one.passed("voice", "GET /balance", "auth: no key → 401", 2)
+    one.failed("voice", "GET /balance", "fuzz: error envelope", "envelope", "not JSON", "curl A")
+    two.passed("voice", "GET /balance", "auth: no key → 401", 3)
+    two.not_run("voice", "GET /balance", "fuzz: error envelope", 4)
+    two.failed("voice", "GET /balance", "fuzz: error envelope", "envelope", "not JSON", "curl B")
+    two.failed("ziett", "GET /c/v1/x", "fuzz: status", "status", "500", "curl C")
+    merged = Ledger()
+    merged.merge(one.to_data())
+    merged.merge(two.to_data())
+    assert merged.name == "x" and merged.title == "Contract run: test"
+    balance = merged.rows[("voice", "GET /balance")]
+    assert balance["auth: no key → 401"].passed == 5
+    envelope = balance["fuzz: error envelope"]
+    assert envelope.not_run == 4 and envelope.failed == 2
+    assert [f.curl for f in envelope.findings.values()] == ["curl A"]  # the first replay kept
+    assert merged.rows[("ziett", "GET /c/v1/x")]["fuzz: status"].failed == 1
+    assert markdown(merged).count("(seen 2 times)") == 1
+
+
 def test_curl_replays_bytes_exactly_and_masks_only_real_secrets() -> None:
     probe = Probe(
         "ziett",
