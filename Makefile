@@ -63,7 +63,7 @@ spec-history: $(STAMP)
 
 test: lint spec-history $(STAMP) redis-server
 	@mkdir -p $(REPORTS)
-	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist worksteal --junitxml=$(REPORTS)/junit.xml
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4 --dist loadfile --junitxml=$(REPORTS)/junit.xml
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
