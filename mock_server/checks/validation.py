@@ -812,7 +812,9 @@ class CollectingParameterValidator(ParameterValidator):  # type: ignore[misc]
 
     def validate_request(self, request: ConnexionRequest) -> None:
         problems: list[Problem] = []
-        path, query = request.path_params, request.query_params
+        path = request.path_params
+        # no query string resolves to {} (connexion's resolve_query of nothing): not parsed
+        query = request.query_params if request.scope.get("query_string") else {}
         # parsed once: the handler's arguments are read from the same parse (dispatch.py)
         context.of(request.scope).uri_params = (path, query)
         for location, params in self.parameters.items():
