@@ -91,3 +91,12 @@ def test_validation_built_once_keeps_its_answers_past_the_media_type_bound(kind:
     assert r.status_code == 422 and "id" in r.text, r.text
     r = mock.request("POST", URL, json={"data": [item("bound-1")]}, headers=HEADERS)
     assert r.status_code == 200, r.text
+
+
+def test_a_lone_surrogate_is_written_as_its_json_escape_not_a_500() -> None:
+    """What the journal keeps of a refused body may hold one (the request was refused for it):
+    the writer gives valid UTF-8 JSON that reads back as the same string."""
+    value = {"body": "hi \ud800", "\udc00": [1, 2**70]}
+    text = dumps_json(value)
+    text.decode("utf-8")  # valid UTF-8
+    assert json.loads(text) == value

@@ -38,6 +38,52 @@ def test_non_finite_numbers_are_refused_naming_the_field(
     json.dumps(entries, allow_nan=False)  # the journal stays valid JSON
 
 
+ZIETT_SEND = "/ziett/c/v1/messages"
+ZIETT_KEY = {"X-API-Key": CREDENTIALS["ziett"][0]["api_key"]}
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "body", "status", "field"),
+    [
+        ("POST", ZIETT_SEND, ZIETT_KEY, rb'{"to":"+14155550199","channel":"sms","body":"hi \ud800"}', 400, "body"),
+        ("POST", "/voice/api/v1/auth/login", {}, rb'{"email":"ops@example.com","password":"\ud800"}', 422, "password"),
+        ("PATCH", OWN, KEY, rb'{"webhook_url":"https://a.example/\udfff"}', 400, "webhook_url"),
+        ("POST", BATCH, HEADERS, rb'{"data":[{"call":{"id":"\ud800x"}}]}', 422, "data[0].call.id"),
+        ("POST", BATCH, HEADERS, rb'{"data":[{"\udc00":1}]}', 422, "data[0].\\udc00"),
+        ("POST", BATCH, HEADERS, b'{"data":[{"call":{"id":"c1","duration":' + b"9" * 4301 + b"}}]}", 422, "data[0].call.duration"),
+    ],
+    ids=["ziett-lone-high", "voice-login-lone-high", "360dialog-lone-low", "zipteams-lone-high", "zipteams-key-lone-low", "zipteams-4301-digits"],
+)  # fmt: skip
+def test_unwritable_strings_and_huge_integers_are_refused_naming_the_field(
+    mock: Mock, method: str, url: str, headers: dict[str, str], body: bytes, status: int,
+    field: str,
+) -> None:  # fmt: skip
+    """A lone surrogate escape parses in Python but no UTF-8 answer, journal or store can hold
+    it (it was a 500 that stored the message anyway, and every later list a 500); an integer
+    past Python's 4,300 digits read as "malformed JSON". Both are the partner's validation
+    answer now, nothing is stored, and the journal keeps the refused body."""
+    r = mock.request(method, url, content=body, headers={**headers, **JSON})
+    assert r.status_code == status, r.text
+    text = r.text.replace("\\\\", "\\")  # the field as the JSON text escapes it, unescaped
+    assert field in text, r.text
+    assert "lone UTF-16 surrogate" in text or "4301 digits is out of range" in text, r.text
+    (entry,) = mock.runtime.journal.query(limit=1)
+    assert entry["status"] == status and entry["path"] == url
+    admin = mock.request("GET", "/__mock/requests?limit=1")
+    assert admin.status_code == 200 and admin.json()["entries"][0]["status"] == status
+    if url == ZIETT_SEND:
+        listed = mock.request("GET", ZIETT_SEND, headers=ZIETT_KEY)
+        assert listed.status_code == 200 and listed.json()["total"] == 0, listed.text
+
+
+def test_paired_surrogate_escapes_are_one_character_and_accepted(mock: Mock) -> None:
+    body = rb'{"to":"+14155550199","channel":"sms","body":"hi \ud83d\ude00"}'
+    r = mock.request("POST", ZIETT_SEND, content=body, headers={**ZIETT_KEY, **JSON})
+    assert r.status_code in (200, 201, 202), r.text
+    listed = mock.request("GET", ZIETT_SEND, headers=ZIETT_KEY).json()
+    assert listed["total"] == 1 and "\U0001f600" in listed["entries"][0]["body"]
+
+
 def test_nan_in_a_string_field_says_not_valid_json_not_the_wrong_type(mock: Mock) -> None:
     body = b'{"data": [{"call": {"id": NaN}}]}'
     r = mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})

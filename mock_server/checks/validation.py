@@ -637,49 +637,93 @@ class _CollectingBody:
             ) from exc
 
 
-class _NotFinite:
-    """Where a NaN, Infinity or an overflowing number stood in the parsed body."""
+class _Unusable:
+    """Where a value no partner could take stood in the parsed body: NaN, Infinity, a number
+    that overflows, an integer past Python's digit limit, a string with a lone surrogate."""
 
-    def __init__(self, literal: str) -> None:
+    def __init__(self, literal: str, why: str) -> None:
         self.literal = literal
+        self.why = why
 
 
-def _not_finite_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[Problem]:
-    if isinstance(value, _NotFinite):
+def _unusable(literal: str) -> _Unusable:
+    return _Unusable(literal, f"{literal} is not a finite number")
+
+
+def _surrogate_free(text: str) -> bool:
+    return not any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _escaped(text: str) -> str:
+    """``text`` with each lone surrogate written as its JSON escape, so it can be told."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _unusable_paths(
+    value: Any, surrogates: bool, path: tuple[str | int, ...] = ()
+) -> Iterator[Problem]:
+    if isinstance(value, _Unusable):
         # Keyword ``json``, not ``type``: the field's schema type is not the point (a NaN in a
         # string field is not "of the wrong type"); the body is not valid JSON there.
         yield Problem(
             "body",
             path,
             "json",
-            f"not valid JSON: {value.literal} is not a finite number",
-            {"limit": value.literal},
+            f"not valid JSON: {value.why}",
+            {"limit": value.literal, "why": value.why},
         )
+    elif surrogates and isinstance(value, str) and not _surrogate_free(value):
+        shown = _escaped(value)[:40]
+        why = f'"{shown}" holds a lone UTF-16 surrogate, which is not a Unicode character'
+        params = {"limit": shown, "why": why}
+        yield Problem("body", path, "json", f"not valid JSON: {why}", params)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _not_finite_paths(item, (*path, key))
+            if surrogates and not _surrogate_free(key):
+                yield from _unusable_paths(key, surrogates, (*path, _escaped(key)))
+            else:
+                yield from _unusable_paths(item, surrogates, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _not_finite_paths(item, (*path, index))
+            yield from _unusable_paths(item, surrogates, (*path, index))
+
+
+# A JSON escape of a UTF-16 surrogate: only a body with one can hold a lone surrogate (UTF-8
+# cannot encode one), and most such escapes are pairs (an emoji), which the walk lets through.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_INT_DIGITS = 4300  # Python's default int_max_str_digits: int() refuses longer text
 
 
 def strict_json(text: str) -> Any:
-    """JSON as RFC 8259 defines it: ``NaN``, ``Infinity`` and numbers that overflow to
-    infinity are refused as the partner's validation answer, naming each field (Python's json
-    accepts all three, and would pass them on into state, journal and callbacks)."""
-    seen: list[_NotFinite] = []
+    """JSON as RFC 8259 defines it, refused as the partner's validation answer naming each
+    field where Python's json would take what no partner can: ``NaN``, ``Infinity`` and numbers
+    that overflow to infinity (accepted by Python, passed on into state, journal and callbacks),
+    integers longer than Python converts (a ValueError, which read as "malformed"), and strings
+    with a lone surrogate escape (accepted by Python, then unwritable as UTF-8: a 500 on the
+    answer, the journal or the store; RFC 8259 section 8.2 leaves them unpredictable)."""
+    seen: list[_Unusable] = []
 
-    def constant(literal: str) -> _NotFinite:
-        seen.append(_NotFinite(literal))
+    def constant(literal: str) -> _Unusable:
+        seen.append(_unusable(literal))
         return seen[-1]
 
-    def number(literal: str) -> float | _NotFinite:
+    def number(literal: str) -> float | _Unusable:
         value = float(literal)
         return value if math.isfinite(value) else constant(literal)
 
-    parsed = json.loads(text, parse_constant=constant, parse_float=number)
-    if seen:
-        raise Rejection("validation", problems=list(_not_finite_paths(parsed)))
+    def integer(literal: str) -> int | _Unusable:
+        if len(literal) <= _INT_DIGITS:
+            return int(literal)
+        why = f"an integer of {len(literal)} digits is out of range"
+        seen.append(_Unusable(literal[:20] + "…", why))
+        return seen[-1]
+
+    parsed = json.loads(text, parse_constant=constant, parse_float=number, parse_int=integer)
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+    if seen or surrogates:
+        problems = list(_unusable_paths(parsed, surrogates))
+        if problems:
+            raise Rejection("validation", problems=problems)
     return parsed
 
 
@@ -718,7 +762,7 @@ class JSONBodyValidator(_CollectingBody, JSONRequestBodyValidator):  # type: ign
             parsed = parse_body(raw, self._encoding or "utf-8")
         except (UnicodeDecodeError, LookupError) as exc:
             raise Rejection("malformed_body", params={"detail": "body is not UTF-8"}) from exc
-        except (ValueError, RecursionError) as exc:  # malformed, too deep, or a huge integer
+        except (ValueError, RecursionError) as exc:  # malformed, or too deep
             raise Rejection("malformed_body", params={"detail": str(exc)}) from exc
         context.of(scope).parsed_body = parsed  # the handler's body: parsed once (dispatch.py)
         return parsed

@@ -38,7 +38,7 @@ def dumps_json(body: Any, default: Callable[[Any], Any] | None = None) -> bytes:
     not JSON (they come out as null). What orjson refuses is still written, in the same form:
     an integer past 64 bits (a client may send one; it is echoed back) through
     ``orjson.Fragment``, so that one writer formats every number; a document nested past
-    orjson's 254 levels by the standard library.
+    orjson's 254 levels, or holding a string with a lone surrogate, by the standard library.
     """
     try:
         return orjson.dumps(body, default=default, option=orjson.OPT_NON_STR_KEYS)
@@ -49,7 +49,8 @@ def dumps_json(body: Any, default: Callable[[Any], Any] | None = None) -> bytes:
         return orjson.dumps(fragments, default=default, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:
         compact = json.dumps(body, default=default, separators=(",", ":"), ensure_ascii=False)
-        return compact.encode()
+        # A lone surrogate (a refused body as the journal keeps it) goes out as its JSON escape.
+        return compact.encode("utf-8", "backslashreplace")
 
 
 def _big_ints_as_fragments(value: Any) -> Any:

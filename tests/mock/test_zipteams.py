@@ -177,7 +177,7 @@ def test_docs_curl_headers_alone_are_refused(mock: Mock) -> None:
     [
         (b"data=1", "text/plain", 415),
         (b"[" * 5000 + b"]" * 5000, "application/json", 400),
-        (b'{"data": ' + b"9" * 5000 + b"}", "application/json", 400),
+        (b'{"data": ' + b"9" * 5000 + b"}", "application/json", 422),  # validation, naming data
     ],
     ids=["wrong-content-type", "nested-too-deep", "huge-integer"],
 )
