@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 
-from mock_server.state.journal import Journal, redact_body
+from mock_server.state.journal import Journal, mask_text, redact_body
 
 log = logging.getLogger("mock_server")
 
@@ -467,13 +467,13 @@ class Dispatcher:
                 "operation": delivery.operation,
                 "callback": delivery.callback,
                 "method": delivery.method,
-                "target": delivery.url,
+                "target": mask_text(delivery.url),  # user-info masked, as in the request journal
                 "time": when,
                 "attempt": attempt,
                 "outcome": delivery.outcome,
                 "state": state,
                 "status": status,
-                "error": error,
+                "error": None if error is None else mask_text(error),
                 "next_retry_at": retry,
                 "body": None
                 if body is None

@@ -385,6 +385,17 @@ def test_one_callback_per_call_id_across_resubmission(harness: Harness) -> None:
     assert len(harness.journal()) == 3
 
 
+def test_user_info_in_a_callback_url_is_masked_in_the_callback_journal(harness: Harness) -> None:
+    """As in the request journal (README: user-info is masked in every string)."""
+    url = "https://user:pw-s3cret@169.254.169.254/latest"
+    harness.post(with_callback("call-7", url))
+    harness.scheduler.run()
+    [entry] = harness.journal()
+    assert entry["state"] == "refused"
+    assert "pw-s3cret" not in json.dumps(entry), entry
+    assert entry["target"] == "https://****@169.254.169.254/latest"
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
