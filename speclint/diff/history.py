@@ -43,6 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", default=None, help="git ref (default: per spec, see module doc)")
     parser.add_argument("--format", default="text", choices=("text", "json", "markdown"))
     args = parser.parse_args(argv)
+    if args.base and _git("rev-parse", "--verify", "--quiet", f"{args.base}^{{commit}}") is None:
+        # a mistyped BASE would otherwise read as "no earlier version" for every spec: a pass
+        print(
+            f"--base {args.base}: not a commit in this repository (git rev-parse)", file=sys.stderr
+        )
+        return 2
     worst = 0
     for path in args.specs:
         base = args.base if args.base else base_for(path)

@@ -68,6 +68,22 @@ def test_first_version_then_breaking_then_approved(tmp_path: Path) -> None:
     assert _history(tmp_path, "--base", "HEAD~2", "api.yaml").returncode == 0
 
 
+def test_a_base_that_is_not_a_commit_is_a_usage_error_not_a_pass(tmp_path: Path) -> None:
+    spec = tmp_path / "api.yaml"
+    _git(tmp_path, "init", "-q")
+    spec.write_text(yaml.safe_dump(base()), encoding="utf-8")
+    _git(tmp_path, "add", "api.yaml")
+    _git(tmp_path, "commit", "-qm", "first")
+    broken = base()
+    broken["paths"].pop("/other")
+    spec.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    for ref in ("nosuchref", "origin/mian", "HEAD~5"):
+        result = _history(tmp_path, "--base", ref, "api.yaml")
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"--base {ref}: not a commit" in result.stderr
+    assert _history(tmp_path, "--base", "HEAD", "api.yaml").returncode == 1  # the real break
+
+
 def test_current_specs_pass() -> None:
     specs = [str(p) for p in sorted((REPO / "specs").glob("*.yaml")) if "credentials" not in p.name]
     result = _history(REPO, *specs)
