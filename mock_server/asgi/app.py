@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import connexion
+from connexion.decorators.parameter import sanitized
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
@@ -111,7 +112,12 @@ def build_app(runtime: Runtime) -> FrontDoor:
             validator_map=validator_map(),
         )
     for api in runtime.apis:
-        profilecheck.require(api.profile, api.operations, behaviours.PARAMETERS)
+        # the names connexion's argument builder gives the handler (dispatch.py: sanitized)
+        arguments = {
+            op_id: {sanitized(name) for name in op.parameters}
+            for op_id, op in api.operations.items()
+        }
+        profilecheck.require(api.profile, api.operations, behaviours.PARAMETERS, arguments)
         app.add_api(
             api.spec,
             base_path=api.base_path,

@@ -35,6 +35,8 @@ class Operation:
     required_scopes: tuple[str, ...]
     upload_rules: Mapping[str, Mapping[str, Any]]  # form field -> its x-csv-rows rule
     request_defaults: Mapping[str, Any]  # request body property -> its default (None if none)
+    # the names of its parameters (path item's and its own, any location), as the spec spells them
+    parameters: tuple[str, ...] = ()
 
     def success(self) -> Response:
         """The first documented 2xx response."""
@@ -158,5 +160,11 @@ def index_operations(doc: Mapping[str, Any]) -> dict[str, Operation]:
                 scopes,
                 _uploads(doc, raw),
                 _request_defaults(doc, raw),
+                tuple(
+                    dict.fromkeys(
+                        str(resolve(doc, p).get("name"))
+                        for p in (*item.get("parameters", ()), *raw.get("parameters", ()))
+                    )
+                ),
             )
     return out

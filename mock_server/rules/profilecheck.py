@@ -24,7 +24,12 @@ def _situations(profile: Profile) -> set[str]:
 
 
 def _state_problems(
-    key: str, entry: Any, profile: Profile, operation_ids: Collection[str], parameters: Parameters
+    key: str,
+    entry: Any,
+    profile: Profile,
+    operation_ids: Collection[str],
+    parameters: Parameters,
+    arguments: Collection[str] | None = None,
 ) -> Iterator[str]:
     if not isinstance(entry, Mapping):
         yield f"{key}: expected a mapping of action parameters, got {type(entry).__name__}"
@@ -58,6 +63,17 @@ def _state_problems(
         owner = entry["owner"]
         if not isinstance(owner, Mapping) or not {"param", "credential"} <= set(owner):
             yield f"{key}.owner: expected a mapping with 'param' and 'credential'"
+    if arguments is not None:  # a parameter the operation does not have reads as None: a 404
+        named = [("param", entry.get("param"))]
+        if isinstance(entry.get("owner"), Mapping):
+            named.append(("owner.param", entry["owner"].get("param")))
+        for field, value in named:
+            if value is not None and value not in arguments:
+                names = ", ".join(sorted(arguments)) or "none"
+                yield (
+                    f"{key}.{field}: {value!r} is not a parameter of the operation "
+                    f"(its parameters, as the handler gets them: {names})"
+                )
     if "envelope" in entry:
         envelope = entry["envelope"]
         if not isinstance(envelope, Mapping) or not set(envelope) >= ENVELOPE_KEYS:
@@ -73,23 +89,37 @@ def _state_problems(
         yield f"{key}.seed: operationId {seed!r} is not in the spec"
 
 
-def problems(profile: Profile, operation_ids: Collection[str], parameters: Parameters) -> list[str]:
-    """Every mistake in ``profile``'s ``state`` and ``operations`` sections."""
+def problems(
+    profile: Profile,
+    operation_ids: Collection[str],
+    parameters: Parameters,
+    arguments: Mapping[str, Collection[str]] | None = None,
+) -> list[str]:
+    """Every mistake in ``profile``'s ``state`` and ``operations`` sections. ``arguments``:
+    each operation's parameter names as its handler gets them (checked when given)."""
     found: list[str] = []
     for operation, entry in profile.state.items():
         if operation not in operation_ids:
             found.append(f"state.{operation}: operationId {operation!r} is not in the spec")
             continue
-        found += _state_problems(f"state.{operation}", entry, profile, operation_ids, parameters)
+        given = None if arguments is None else arguments.get(operation, ())
+        found += _state_problems(
+            f"state.{operation}", entry, profile, operation_ids, parameters, given
+        )
     for operation in profile.operation_situations:
         if operation not in operation_ids:
             found.append(f"operations.{operation}: operationId {operation!r} is not in the spec")
     return found
 
 
-def require(profile: Profile, operation_ids: Collection[str], parameters: Parameters) -> None:
+def require(
+    profile: Profile,
+    operation_ids: Collection[str],
+    parameters: Parameters,
+    arguments: Mapping[str, Collection[str]] | None = None,
+) -> None:
     """Raise :class:`ProfileError` naming the profile's file and every problem found."""
-    found = problems(profile, operation_ids, parameters)
+    found = problems(profile, operation_ids, parameters, arguments)
     source = profile.source or profile.name
     if found:
         lines = "\n".join(f"  {source}: {p}" for p in found)
