@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from speclint.model import Finding, SpecContext, ptr
 from speclint.registry import cross_rule, spec_rule
-from speclint.walk import as_list, operations
+from speclint.walk import as_dict, as_list, find_operation, operations, resolve
 
 CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 MARKERS = ("x-provisional", "x-derived-from")
@@ -90,3 +91,51 @@ def operation_markers(spec: SpecContext) -> Iterator[Finding]:
                 yield spec.finding(
                     ptr(op.pointer, marker), f"{marker} must be a non-empty string saying why"
                 )
+
+
+LOCATIONS = ("path", "query", "header", "cookie")
+
+
+def _parameter_names(
+    spec: SpecContext, op_pointer: str, item: dict[str, Any], node: dict[str, Any]
+) -> set[str]:
+    """``in.name`` and ``name`` of every parameter an operation takes (path item's and own)."""
+    names: set[str] = set()
+    for raw in (*as_list(item.get("parameters")), *as_list(node.get("parameters"))):
+        found = resolve(spec.doc, op_pointer, raw)
+        param = as_dict(found.node if found else None)
+        if isinstance(param.get("name"), str):
+            names |= {param["name"], f"{param.get('in')}.{param['name']}"}
+    return names
+
+
+@spec_rule
+def link_targets(spec: SpecContext) -> Iterator[Finding]:
+    """A response link names an operation of the spec and only parameters it takes."""
+    for op in operations(spec.doc):
+        for status, raw in as_dict(op.node.get("responses")).items():
+            response = resolve(spec.doc, ptr(op.pointer, "responses", status), raw)
+            if response is None:
+                continue
+            for name, raw_link in as_dict(as_dict(response.node).get("links")).items():
+                at = ptr(response.pointer, "links", name)
+                found = resolve(spec.doc, at, raw_link)
+                link = as_dict(found.node if found else None)
+                target_id = link.get("operationId")
+                if not isinstance(target_id, str):
+                    continue  # operationRef links (not used here) are not followed
+                target = find_operation(spec.doc, target_id)
+                if target is None:
+                    yield spec.finding(
+                        ptr(at, "operationId"), f"no operation has operationId {target_id!r}"
+                    )
+                    continue
+                taken = _parameter_names(spec, target.pointer, target.path_item, target.node)
+                for key in as_dict(link.get("parameters")):
+                    if key not in taken:
+                        plain = sorted(n for n in taken if n.split(".")[0] not in LOCATIONS)
+                        yield spec.finding(
+                            ptr(at, "parameters", key),
+                            f"{target_id} takes no parameter {key!r} "
+                            f"(it takes: {', '.join(plain) or 'none'})",
+                        )

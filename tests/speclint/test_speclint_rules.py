@@ -259,3 +259,35 @@ def test_a_bodiless_204_needs_no_example(spec: Spec, lint_specs: LintSpecs) -> N
 def test_a_200_without_example_is_still_refused(spec: Spec, lint_specs: LintSpecs) -> None:
     spec["paths"]["/v1/status"]["get"]["responses"] = {"200": {"description": "Says nothing"}}
     assert_finding(lint_specs(spec), FILE, STATUS + "/responses", "no 2xx response")
+
+
+@pytest.mark.parametrize(
+    ("link", "where", "says"),
+    [
+        ({"operationId": "noSuchOperation"}, "/operationId", "no operation has operationId"),
+        (
+            {"operationId": "createWidget", "parameters": {"widget_id": "$response.body#/id"}},
+            "/parameters/widget_id",
+            "createWidget takes no parameter 'widget_id' (it takes: X-Request-Id)",
+        ),
+        (
+            {"operationId": "createWidget", "parameters": {"query.X-Request-Id": "x"}},
+            "/parameters/query.X-Request-Id",
+            "takes no parameter",
+        ),
+        ({"operationId": "createWidget", "parameters": {"X-Request-Id": "x"}}, None, None),
+        ({"operationId": "createWidget", "parameters": {"header.X-Request-Id": "x"}}, None, None),
+    ],
+    ids=["unknown-operation", "unknown-parameter", "wrong-location", "by-name", "by-in-and-name"],
+)
+def test_a_link_names_an_operation_and_parameters_it_takes(
+    spec: Spec, lint_specs: LintSpecs, link: dict[str, Any], where: str | None, says: str | None
+) -> None:
+    """A renamed path parameter left its link behind: stateful fuzzing then follows nothing."""
+    spec["paths"]["/v1/widgets"]["post"]["responses"]["201"]["links"] = {"Again": link}
+    findings = lint_specs(spec)
+    if where is None:
+        assert [str(f) for f in findings] == []
+    else:
+        pointer = CREATE + "/responses/201/links/Again" + where
+        assert_finding(findings, FILE, pointer, str(says))
