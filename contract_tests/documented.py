@@ -321,7 +321,7 @@ def probes(
                 found = profile.situation(situation, op_id)
                 return replace(base, check=check, status=found.status, message=found.message, **kw)
 
-            out += _auth_probes(target, creds, schemes, needs, good, probe, op_id)
+            out += _auth_probes(target, creds, schemes, needs, good, probe, op_id, live)
             if kind == "application/json":
                 out.append(probe("envelope: malformed JSON", "malformed_body", content=b"{bad"))
                 out.append(probe("envelope: non-UTF-8 body", "malformed_body", content=NON_UTF8))
@@ -368,6 +368,7 @@ def _auth_probes(
     good: dict[str, str],
     probe: Callable[..., Probe],
     op_id: str | None,
+    live: bool = False,
 ) -> list[Probe]:
     """Each credential missing, wrong, forged, expired or short of a scope."""
     profile = target.profile
@@ -434,6 +435,9 @@ def _auth_probes(
                 value = creds.limited[rule.scheme]
                 check = f"auth: missing scope {lacking[0]}"
                 out.append(probe(check, "insufficient_scope", headers=bearer(value)))
+            elif live:  # the user's key cannot run this check: a named skip, not left out
+                why = f"needs a key lacking one of {', '.join(scopes)} (the _LIMITED one has all)"
+                out.append(probe(check, "insufficient_scope", skip=why))
     return out
 
 
@@ -452,8 +456,10 @@ def _isolation(
     if state.get("action") != "get":
         return None
     doc, check = target.doc, "isolation: another credential's resource"
+    writes = not state.get("owner") and _creator(target, state["collection"]) is not None
     if creds.other is None:
-        return probe(check, "not_found", skip=f"needs {creds.other_missing}")
+        also = " and ALLOW_WRITES=1" if writes and read_only else ""
+        return probe(check, "not_found", skip=f"needs {creds.other_missing}{also}")
     needs = _required_schemes(op, doc)
     item = doc["paths"][path]
     params = [*item.get("parameters", []), *op.get("parameters", [])]
@@ -465,8 +471,11 @@ def _isolation(
             check, "not_found", path=url, headers=_headers(schemes, creds.other, needs), setup=setup
         )
     create = _creator(target, state["collection"])
-    if create is None or read_only:
-        return None  # nothing creates it, or a read-only run must not
+    if create is None:
+        return None  # nothing creates it
+    if read_only:  # a check that cannot run is a named skip, never a check left out
+        why = "ALLOW_WRITES=1: a read-only run must not create the resource it reads"
+        return probe(check, "not_found", skip=f"needs {why}")
     c_path, c_method, c_op, c_state = create
     body = _body(c_op, doc)
     c_headers = _headers(schemes, creds.main, _required_schemes(c_op, doc))

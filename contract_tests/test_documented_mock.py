@@ -142,6 +142,35 @@ def test_a_skipped_scope_check_names_only_the_input_it_lacks(
         assert f"{oauth} with the suffix _LIMITED" in skip and key not in skip, skip
 
 
+def test_a_read_only_run_skips_what_it_cannot_send_by_name_never_drops_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given the second credential and a key with the read scopes (the README's example), a
+    read-only live run dropped the isolation checks of created resources and the GETs' scope
+    checks from the run altogether; each is now a skip naming what it needs."""
+    from .documented import live_credentials
+    from .targets import env_name
+
+    voice, ziett = (next(t for t in targets() if t.name == n) for n in ("voice", "ziett"))
+    bearer = env_name("voice", "BearerAuth")
+    key, oauth = (env_name("ziett", s) for s in ("ApiKeyAuth", "OAuth2"))
+    for name in (bearer, f"{bearer}_OTHER", key, oauth, f"{key}_OTHER", f"{key}_LIMITED"):
+        monkeypatch.setenv(name, "v")
+    monkeypatch.setenv(f"{key}_LIMITED_SCOPES", "messages:read campaigns:read")
+    for target in (voice, ziett):
+        creds = live_credentials(target, os.environ)
+        read_only = probes(target, live=True, read_only=True, credentials=creds)
+        isolation = [p for p in read_only if p.check.startswith("isolation")]
+        assert isolation, [p.name for p in read_only]
+        created = [p for p in isolation if p.skip]
+        assert created and all("ALLOW_WRITES=1" in str(p.skip) for p in created), created
+        writes = probes(target, live=True, read_only=False, credentials=creds)
+        assert not [p for p in writes if p.check.startswith("isolation") and p.skip]
+    scope = [p for p in probes(ziett, live=True, read_only=True, credentials=creds)
+             if p.check == "auth: missing scope" and p.path.startswith("/c/v1")]  # fmt: skip
+    assert scope and all("lacking one of" in str(p.skip) for p in scope), scope
+
+
 def test_a_wrong_main_credential_fails_the_run_instead_of_passing_on_refusals() -> None:
     """A live run given a wrong (or expired) key saw only refusals, and every check held: "auth
     not ignored" and "valid request accepted" allow 401/403. Each GET operation now checks that
