@@ -332,6 +332,28 @@ def test_an_unknown_method_outside_every_api_gets_a_generic_json_answer(served: 
     assert "apis" in answers[0][2]
 
 
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+    ],
+    ids=["bad-chunk-size", "two-content-lengths"],
+)
+def test_a_request_the_parser_cannot_read_gets_json_400_and_close(
+    served: Any, framing: bytes
+) -> None:
+    """uvicorn answered these in plain text; no partner is known before the request is read,
+    so the answer is the generic JSON of the other answers given that early (431, 408)."""
+    origin, _ = served
+    sock = _connect(origin)
+    sock.sendall(b"POST /voice/api/v1/calls HTTP/1.1\r\nHost: t\r\n" + VOICE_KEY + framing)
+    answers = _answers(_until_closed(sock))  # JSON, and closed (not "<still open>")
+    sock.close()
+    assert len(answers) == 1 and answers[0][0] == 400, answers
+    assert answers[0][1]["connection"] == "close" and answers[0][2]["message"], answers
+
+
 def test_no_traceback_reached_the_log(served: Any) -> None:
     """Runs after the tests above on the same process: nothing they did logged an error."""
     _, proc = served

@@ -161,6 +161,17 @@ class _Guarded:
         self.transport.close()
         self._disarm()
 
+    def send_400_response(self, msg: str) -> None:
+        """What the parser cannot read (a bad chunk size, two Content-Length headers) is
+        answered in JSON like the other answers given before any partner is known (uvicorn
+        writes plain text), and the connection closes, as uvicorn closes it."""
+        if self.transport.is_closing():
+            return
+        log.info("refused a request the HTTP parser could not read: %s", msg)
+        self.transport.write(response(400, "Bad Request", {"message": msg}))
+        self.transport.close()
+        self._disarm()
+
     def _expired(self) -> None:
         self._header_timer = None
         if self.transport.is_closing() or not self._reading_headers():
