@@ -59,6 +59,9 @@ class Gate:
         preference = parse_preference(headers.get("prefer"), query)
         if preference is not None:
             selected = select(operation, preference)
+            remaining = api.profile.rate_limit_headers.get("remaining")
+            if selected.status == 429 and remaining in ctx.response_headers:
+                ctx.response_headers[remaining] = "0"  # a forced 429 is spent, as a real one
             extra = {
                 name: str(value)
                 for name, value in selected.response.headers.items()

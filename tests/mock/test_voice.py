@@ -364,7 +364,8 @@ def test_every_response_carries_the_rate_limit_headers(
     assert r.status_code == status, r.text
     assert all(h in r.headers for h in RATE_HEADERS), dict(r.headers)
     assert r.headers["x-ratelimit-limit"] == "60"
-    assert r.headers["x-ratelimit-remaining"] == "59"  # the first request of its budget
+    # the first request of its budget; a forced 429 says the budget is spent, as a real one
+    assert r.headers["x-ratelimit-remaining"] == ("0" if status == 429 else "59")
     assert before < int(r.headers["x-ratelimit-reset"]) <= time.time() + 61  # epoch seconds
 
 
@@ -401,6 +402,17 @@ def test_rate_limit_per_credential_with_retry_after(limited: Mock) -> None:
     message = f"Rate limit exceeded. Try again in {retry} seconds."
     refused(answers[-1], 429, error("RATE_LIMITED", message))
     assert limited.request("GET", BALANCE, headers=EMPTY).status_code == 200
+
+
+def test_a_forced_429_says_the_budget_is_spent_and_spends_one_token(limited: Mock) -> None:
+    """A forced 429 read ``x-ratelimit-remaining: 57`` beside its "Rate limit exceeded"."""
+    limited.runtime.reset()
+    forced = limited.request("GET", BALANCE + "?__code=429", headers=AUTH)
+    assert forced.status_code == 429
+    assert forced.headers["x-ratelimit-remaining"] == "0"
+    assert forced.headers["x-ratelimit-limit"] == "3"
+    after = limited.request("GET", BALANCE, headers=AUTH)  # the real budget: one token taken
+    assert after.status_code == 200 and after.headers["x-ratelimit-remaining"] == "1"
 
 
 def test_jwt_and_key_of_one_account_share_its_budget(limited: Mock) -> None:
