@@ -23,6 +23,11 @@ help:
 	@echo "make bench      the mock against Prism and a bare ASGI ceiling (installs wrk and Prism)"
 	@echo "make soak [SOAK_SECONDS=300]   mixed traffic on every API against a real mock process;"
 	@echo "                prints RSS and p99 per minute, fails on any 5xx"
+	@echo "make setup      the venv and packages only (.venv; every target above does it first)"
+	@echo "make spec-history   each spec's latest edit against the version before it (part of make test)"
+	@echo "make redis-server   install Debian's redis-server if missing (make test does it)"
+	@echo "make clean      remove the venv, reports and caches"
+	@echo "TEST_WORKERS=0  make test in one process (default: one pytest worker per core, at most 4)"
 
 setup: $(STAMP)
 

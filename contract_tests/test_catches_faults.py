@@ -310,6 +310,8 @@ def test_rate_limit_check_flags_planted_fault(spoil: Spoil, problem: str) -> Non
     flagged = [n for n, p in failures.items() if any(problem in x for x in p)]
     assert any("rate limit: too many requests" in n for n in flagged), failures
     assert len(failures) == 4, sorted(failures)  # every API's burst
+    if spoil is never_429:  # only that: no "429 without a Retry-After" when no 429 came
+        assert all(len(p) == 1 for p in failures.values()), failures
 
 
 def test_unspoiled_mock_passes_every_documented_check() -> None:
