@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -70,3 +71,19 @@ def test_json_bytes_writes_what_orjson_refuses_as_the_standard_library_would() -
     for value in ({"n": 2**70, "x": 1.5, "s": "é"}, {"d": deep}):
         expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
         assert journal.json_bytes(value) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        json.dumps({"password": "hunter2", "to": "+1"}).encode("utf-16"),
+        b"\xef\xbb\xbf" + json.dumps({"to": "+1"}).encode(),
+    ],
+    ids=["utf-16", "utf-8-bom"],
+)
+def test_a_body_the_apis_refuse_as_malformed_is_not_shown_as_good_json(raw: bytes) -> None:
+    """The APIs read UTF-8 JSON only and answer these "malformed"; the journal showed them
+    decoded (json.loads of bytes takes UTF-16 and a BOM), as if they had been fine."""
+    kept = journal.redact_body(raw, 2048)
+    assert set(kept) == {"size", "sha256", "preview"}, kept
+    assert kept["size"] == len(raw)
