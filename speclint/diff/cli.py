@@ -84,7 +84,15 @@ def _markdown(changes: list[Change], summary: str, replayed: Replay | None) -> s
 
 
 def _replay_summary(r: Replay) -> str:
-    return f"Recorded traffic: the new spec would reject {r.rejected} of {r.total} request(s)."
+    left = (
+        f" ({r.left_out} recorded request(s) the old spec already rejects left out)"
+        if r.left_out
+        else ""
+    )
+    return (
+        f"Recorded traffic: the new spec would reject {r.rejected} of the {r.total} request(s) "
+        f"the old spec accepts{left}."
+    )
 
 
 def _summary(changes: list[Change]) -> str:
@@ -124,7 +132,7 @@ def run(argv: Sequence[str]) -> int:
     changes.sort(key=lambda c: (ORDER[c.level], c.operation, c.location, c.id))
     shown_levels = {lvl for lvl, rank in ORDER.items() if rank <= ORDER[_level(args.level)]}
     shown = [c for c in changes if c.level in shown_levels]
-    replayed = replay(new, entries) if entries is not None else None
+    replayed = replay(new, entries, old) if entries is not None else None
     summary = _summary(changes)
     if args.format == "json":
         print(json.dumps([c.as_dict() for c in shown], indent=2, ensure_ascii=False))

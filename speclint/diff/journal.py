@@ -22,8 +22,9 @@ from speclint.diff.source import SourceError
 
 @dataclass
 class Replay:
-    total: int = 0
+    total: int = 0  # requests the old spec accepts (all of them when there is no old spec)
     rejected: int = 0
+    left_out: int = 0  # requests the old spec already rejects (other APIs' paths among them)
     by_operation: dict[str, int] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
 
@@ -51,12 +52,21 @@ def _templates(doc: dict[str, Any]) -> list[tuple[re.Pattern[str], str, dict[str
     return out
 
 
-def replay(doc: dict[str, Any], entries: list[dict[str, Any]]) -> Replay:
+def replay(
+    doc: dict[str, Any], entries: list[dict[str, Any]], old: dict[str, Any] | None = None
+) -> Replay:
+    """The requests of ``entries`` that ``doc`` rejects. With ``old``, only those the old spec
+    accepts count: what the change breaks, not what was never valid (another API's path in
+    the mock's journal, a body the journal did not keep, a request the mock refused)."""
     result = Replay()
     templates = _templates(doc)
+    old_templates = _templates(old) if old is not None else []
     for entry in entries:
         method = str(entry.get("method", "")).lower()
         path = str(entry.get("path", ""))
+        if old is not None and _check(old, old_templates, method, path, entry)[0]:
+            result.left_out += 1
+            continue
         result.total += 1
         problems, operation = _check(doc, templates, method, path, entry)
         if problems:
