@@ -127,7 +127,7 @@ SECRETS = sorted(
         for key, value in cred.items()
         if key not in {"name", "scopes", "partner_id", "email"} and isinstance(value, str)
     }
-    | {"hunter2-plain-password", "s3cr3t-client-value", "userpass-in-url"}
+    | {"hunter2-plain-password", "s3cr3t-client-value", "userpass-in-url", "AKIAEXAMPLEACCESS1"}
 )
 
 
@@ -145,6 +145,7 @@ def _hostile_requests() -> list[tuple[str, str, dict[str, str], bytes]]:
         ("POST", "/voice/api/v1/auth/login", {"content-type": "application/x-www-form-urlencoded"}, b"password=hunter2-plain-password"),
         ("GET", BALANCE, {"Authorization": f"Bearer {CREDENTIALS['voice'][0]['api_key']}"}, b""),
         ("GET", OWN, KEY, b""),
+        ("GET", OWN, {**KEY, "X-Access-Key": "AKIAEXAMPLEACCESS1"}, b""),
     ]  # fmt: skip
 
 

@@ -29,7 +29,7 @@ from mock_server.core.wire import dumps_json
 # of the spec's own security-scheme header/query names (passed in as ``secret_names``).
 SECRET_WORDS = (
     "password", "passwd", "pwd", "secret", "token", "apikey", "authorization", "credential",
-    "privatekey", "signature", "session", "cookie",
+    "privatekey", "accesskey", "signature", "session", "cookie",
 )  # fmt: skip
 # How much of a body the front door keeps for the journal: enough to parse and redact any
 # body a journal entry would show; a longer one is stored as size, hash and masked preview.
