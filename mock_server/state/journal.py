@@ -139,8 +139,8 @@ def redact_body(raw: bytes, limit: int, size: int | None = None, parsed: Any = U
             if parsed is UNPARSED:
                 # UTF-8 text only, as the APIs read it (json.loads of bytes would also take
                 # UTF-16/32 and a BOM, and show a refused body as if it were good JSON)
-                text = raw.decode("utf-8")
-                parsed = json.loads(text, parse_constant=_strict, parse_float=_finite)
+                decoded = raw.decode("utf-8")
+                parsed = json.loads(decoded, parse_constant=_strict, parse_float=_finite)
             budget = [limit]
             redacted = _redact_within(parsed, budget)
             complete = budget[0] >= 0
