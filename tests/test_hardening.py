@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import CREDENTIALS, Mock
 from tests.mock.test_360dialog import KEY, OWN
-from tests.mock.test_voice import BALANCE
+from tests.mock.test_voice import AUTH, BALANCE, CALLS
 from tests.mock.test_zipteams import HEADERS
 
 BATCH = "/zipteams/api/v1/partner/ingest/batch-call"
@@ -74,6 +74,36 @@ def test_unwritable_strings_and_huge_integers_are_refused_naming_the_field(
     if url == ZIETT_SEND:
         listed = mock.request("GET", ZIETT_SEND, headers=ZIETT_KEY)
         assert listed.status_code == 200 and listed.json()["total"] == 0, listed.text
+
+
+UNTYPED = [
+    ("POST", BATCH, HEADERS),
+    ("POST", ZIETT_SEND, ZIETT_KEY),
+    ("PATCH", OWN, KEY),
+    ("POST", CALLS, AUTH),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "headers"), UNTYPED, ids=[u[1] for u in UNTYPED])
+@pytest.mark.parametrize("how", ["no-header", "empty-header", "chunked"])
+def test_a_body_that_names_no_content_type_gets_the_partners_415(
+    mock: Mock, method: str, url: str, headers: dict[str, str], how: str
+) -> None:
+    """Connexion read it as the first documented type (a "best guess"); the partners' servers
+    do not, and every doc example sends one: a client that forgets it must learn it here."""
+    body = b'{"to": "+14155550199"}'
+    wrong = mock.request(method, url, content=body, headers={**headers, "content-type": "text/x"})
+    if how == "chunked":
+        sent = mock.request(method, url, content=iter([body]), headers=headers)
+        assert sent.request.headers.get("transfer-encoding") == "chunked"
+    else:
+        extra = {"content-type": ""} if how == "empty-header" else {}
+        sent = mock.request(method, url, content=body, headers={**headers, **extra})
+    assert "content-type" not in {k for k, v in sent.request.headers.items() if v}
+    assert sent.status_code == wrong.status_code == 415, sent.text
+    assert sorted(sent.json()) == sorted(wrong.json())  # the partner's own 415 envelope
+    empty = mock.request(method, url, headers=headers)  # no body at all: not a media-type matter
+    assert empty.status_code != 415, empty.text
 
 
 def test_paired_surrogate_escapes_are_one_character_and_accepted(mock: Mock) -> None:
