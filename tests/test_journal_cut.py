@@ -87,3 +87,17 @@ def test_a_body_the_apis_refuse_as_malformed_is_not_shown_as_good_json(raw: byte
     kept = journal.redact_body(raw, 2048)
     assert set(kept) == {"size", "sha256", "preview"}, kept
     assert kept["size"] == len(raw)
+    assert '"to": "+1"' in kept["preview"], kept  # read as the text it is
+    assert "hunter2" not in json.dumps(kept).replace("\\u0000", ""), kept  # and masked
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_secret_in_a_body_kept_unparsed_is_masked_whatever_its_unicode_encoding(
+    encoding: str,
+) -> None:
+    raw = json.dumps({"password": "hunter2-plain-password", "api_key": "k-123456789"}).encode(
+        encoding
+    )
+    kept = journal.redact_body(raw, 2048)
+    shown = json.dumps(kept).replace("\\u0000", "")
+    assert "hunter2" not in shown and "k-123456789" not in shown, kept

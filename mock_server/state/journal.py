@@ -151,8 +151,16 @@ def redact_body(raw: bytes, limit: int, size: int | None = None, parsed: Any = U
         if complete and len(text) <= limit:
             return redacted
         return text[:limit].decode(errors="ignore") + f"…[truncated: a body of {total} bytes]"
-    preview = mask_text(raw[:400].decode("utf-8", errors="replace"))[:200]
+    preview = mask_text(_preview_text(raw[:400]))[:200]
     return {"size": total, "sha256": hashlib.sha256(raw).hexdigest(), "preview": preview}
+
+
+def _preview_text(head: bytes) -> str:
+    """The start of a body kept unparsed, decoded the way JSON text may be encoded (UTF-8, -16
+    or -32, with or without a BOM: the standard library's own ``json.detect_encoding``), so
+    that the masking reads the secrets in a UTF-16 body too (read as UTF-8, "p\0a\0s\0s"
+    matches no secret name)."""
+    return head.decode(json.detect_encoding(head), errors="replace")
 
 
 def json_bytes(value: Any) -> bytes:
