@@ -106,6 +106,13 @@ def test_a_body_that_names_no_content_type_gets_the_partners_415(
     assert empty.status_code != 415, empty.text
 
 
+def test_a_negative_integer_of_4300_digits_is_a_number_not_a_refusal(mock: Mock) -> None:
+    """The minus sign is not a digit: int() takes "-" and 4,300 digits."""
+    body = b'{"data":[{"call":{"id":"c1","duration":-' + b"9" * 4300 + b"}}]}"
+    r = mock.request("POST", BATCH, content=body, headers={**HEADERS, **JSON})
+    assert "out of range" not in r.text, r.text[:300]
+
+
 def test_paired_surrogate_escapes_are_one_character_and_accepted(mock: Mock) -> None:
     body = rb'{"to":"+14155550199","channel":"sms","body":"hi \ud83d\ude00"}'
     r = mock.request("POST", ZIETT_SEND, content=body, headers={**ZIETT_KEY, **JSON})

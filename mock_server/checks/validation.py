@@ -20,6 +20,7 @@ import io
 import json
 import math
 import re
+import sys
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -691,7 +692,6 @@ def _unusable_paths(
 # A JSON escape of a UTF-16 surrogate: only a body with one can hold a lone surrogate (UTF-8
 # cannot encode one), and most such escapes are pairs (an emoji), which the walk lets through.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_INT_DIGITS = 4300  # Python's default int_max_str_digits: int() refuses longer text
 
 
 def strict_json(text: str) -> Any:
@@ -712,7 +712,8 @@ def strict_json(text: str) -> Any:
         return value if math.isfinite(value) else constant(literal)
 
     def integer(literal: str) -> int | _Unusable:
-        if len(literal) <= _INT_DIGITS:
+        limit = sys.get_int_max_str_digits()  # 4,300 unless PYTHONINTMAXSTRDIGITS says (0: none)
+        if not limit or len(literal.lstrip("-")) <= limit:
             return int(literal)
         why = f"an integer of {len(literal)} digits is out of range"
         seen.append(_Unusable(literal[:20] + "…", why))
@@ -812,6 +813,8 @@ class _FormBody(_CollectingBody):
                 data[key] = [_coerce(v, prop.get("items", {})) for v in values]
             else:
                 data[key] = _coerce(values[-1], prop)
+        # a multipart charset such as UTF-7 decodes to lone surrogates, as a JSON escape can
+        self.extra_problems += _unusable_paths(data, surrogates=True)
         return data
 
 

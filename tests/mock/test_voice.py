@@ -846,6 +846,26 @@ def test_a_truncated_multipart_body_is_malformed_not_a_missing_field(mock: Mock)
     assert r.status_code == 422 and "name" not in r.json()["error"]["details"], r.text
 
 
+def test_a_multipart_charset_that_decodes_to_a_lone_surrogate_is_refused(mock: Mock) -> None:
+    """UTF-7's "+2AA-" is the lone surrogate U+D800: stored, it was echoed as "\\ud800"."""
+    csv = b"phone_number\r\n03001234567\r\n"
+    parts = [
+        b'--xx\r\nContent-Disposition: form-data; name="name"\r\n\r\nM+2AA-\r\n',
+        b'--xx\r\nContent-Disposition: form-data; name="audio_id"\r\n\r\n'
+        + AUDIO.encode()
+        + b"\r\n",
+        b'--xx\r\nContent-Disposition: form-data; name="csv_file"; filename="p.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + csv + b"\r\n--xx--\r\n",
+    ]
+    headers = {**AUTH, "content-type": "multipart/form-data; boundary=xx; charset=utf-7"}
+    r = mock.request("POST", CAMPAIGNS, content=b"".join(parts), headers=headers)
+    if r.status_code == 201:  # an app kind that reads the parts as UTF-8 stores "M+2AA-"
+        assert r.json()["name"] == "M+2AA-", r.text
+        return
+    assert r.status_code == 422 and "lone UTF-16 surrogate" in r.text, r.text
+    assert "name" in r.json()["error"]["details"], r.text
+
+
 def test_csv_with_byte_order_mark_and_quoted_cells_is_read_as_a_spreadsheet_writes_it(
     mock: Mock,
 ) -> None:
