@@ -152,3 +152,28 @@ def test_derived_pointers_are_unescaped_as_rfc_6901_says() -> None:
     _set_pointer(target, "/c~0d", 3)
     assert target == {"kept": {"x": 1, "a/b": 2}, "c~d": 3}
     assert shared == {"x": 1}  # copy-on-write: the shared object is untouched
+
+
+def test_the_index_keeps_the_parameters_the_handler_gets_path_and_query_only() -> None:
+    """A ``param`` naming a header or cookie would pass a check over every parameter and still
+    read None (connexion's argument builder passes only path and query parameters on)."""
+    from mock_server.core.specindex import index_operations
+
+    doc = {
+        "paths": {
+            "/a/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": True}],
+                "get": {
+                    "operationId": "getA",
+                    "parameters": [
+                        {"$ref": "#/components/parameters/Page"},
+                        {"name": "X-Tenant", "in": "header"},
+                        {"name": "session", "in": "cookie"},
+                    ],
+                    "responses": {},
+                },
+            }
+        },
+        "components": {"parameters": {"Page": {"name": "page", "in": "query"}}},
+    }
+    assert index_operations(doc)["getA"].parameters == ("id", "page")

@@ -35,7 +35,8 @@ class Operation:
     required_scopes: tuple[str, ...]
     upload_rules: Mapping[str, Mapping[str, Any]]  # form field -> its x-csv-rows rule
     request_defaults: Mapping[str, Any]  # request body property -> its default (None if none)
-    # the names of its parameters (path item's and its own, any location), as the spec spells them
+    # its path and query parameters (path item's and its own), as the spec spells them: the
+    # ones connexion's argument builder hands the handler (headers and cookies it does not)
     parameters: tuple[str, ...] = ()
 
     def success(self) -> Response:
@@ -162,8 +163,9 @@ def index_operations(doc: Mapping[str, Any]) -> dict[str, Operation]:
                 _request_defaults(doc, raw),
                 tuple(
                     dict.fromkeys(
-                        str(resolve(doc, p).get("name"))
+                        str(param.get("name"))
                         for p in (*item.get("parameters", ()), *raw.get("parameters", ()))
+                        if (param := resolve(doc, p)).get("in") in ("path", "query")
                     )
                 ),
             )
