@@ -352,6 +352,10 @@ def test_a_request_the_parser_cannot_read_gets_json_400_and_close(
     sock.close()
     assert len(answers) == 1 and answers[0][0] == 400, answers
     assert answers[0][1]["connection"] == "close" and answers[0][2]["message"], answers
+    # journaled as what it was (not as a client that left mid-body), with the parser's reason
+    entry = _journal(origin)[0]
+    assert (entry["status"], entry["outcome"]) == (400, "bad_framing"), entry
+    assert entry["reasons"] == [answers[0][2]["message"]], entry
 
 
 def test_no_traceback_reached_the_log(served: Any) -> None:

@@ -17,7 +17,7 @@ from mock_server.asgi import admin
 from mock_server.asgi.errors import respond
 from mock_server.checks.ratelimit import rate_limit_headers
 from mock_server.core.problems import Rejection
-from mock_server.core.wire import send_json
+from mock_server.core.wire import FRAMING_ERROR, send_json
 from mock_server.outbound import callbacks
 from mock_server.rules import context
 from mock_server.rules.api import Api
@@ -84,11 +84,13 @@ class FrontDoor:
                     raise Rejection("payload_too_large")
             elif message["type"] == "http.disconnect":
                 ctx.outcome = "disconnect"  # before its body was in: nobody to answer
+                if FRAMING_ERROR in scope:  # no: the parser refused the body and answered 400
+                    ctx.outcome, ctx.framing = "bad_framing", str(scope[FRAMING_ERROR])
             return message
 
         async def send_tracked(message: Message) -> None:
             nonlocal status
-            if ctx.outcome == "disconnect":  # the client is gone: the answer has no reader
+            if ctx.outcome in ("disconnect", "bad_framing"):  # the answer has no reader
                 return
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -166,9 +168,11 @@ class FrontDoor:
                 )
                 if ctx.body
                 else None,
-                "status": None if ctx.outcome == "disconnect" else status,
+                "status": {"disconnect": None, "bad_framing": 400}.get(ctx.outcome, status),
                 "outcome": ctx.outcome,
-                "reasons": ctx.reasons
+                "reasons": [ctx.framing]
+                if ctx.framing is not None
+                else ctx.reasons
                 if ctx.outcome != "disconnect"
                 else [f"the client closed the connection after {ctx.body_size} body bytes"],
                 "duration_ms": round(elapsed * 1000, 3),

@@ -44,6 +44,8 @@ from typing import Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mock_server.core.wire import FRAMING_ERROR
+
 log = logging.getLogger("mock_server")
 
 # The front door answers header sections between --max-header-bytes and this multiple of it in
@@ -168,6 +170,23 @@ class _Guarded:
         if self.transport.is_closing():
             return
         log.info("refused a request the HTTP parser could not read: %s", msg)
+        scope = getattr(self, "scope", None)
+        if self.cycle is not None and not self.cycle.response_complete and scope is not None:
+            scope[FRAMING_ERROR] = msg  # the app has it: the front door journals the 400
+        elif self.guard.note is not None:  # before any request began: noted as the 431 is
+            self.guard.note(
+                {
+                    "api": None,
+                    "operation": None,
+                    "credential": None,
+                    "method": None,
+                    "path": None,
+                    "status": 400,
+                    "outcome": "bad_framing",
+                    "headers": {"note": "not kept: the request could not be read"},
+                    "reasons": [msg],
+                }
+            )
         self.transport.write(response(400, "Bad Request", {"message": msg}))
         self.transport.close()
         self._disarm()

@@ -12,6 +12,10 @@ from starlette.types import Send
 
 SET_HERE = {"content-type", "content-length"}
 
+# A scope key: the HTTP parser refused the request's framing after the app had it (a bad chunk
+# mid-body); the protocol (asgi/protocol.py) answered 400 and the front door journals it so.
+FRAMING_ERROR = "mock.framing_error"
+
 
 async def send_json(send: Send, status: int, body: Any, headers: Mapping[str, Any]) -> None:
     """Send ``body`` (bytes or text sent as they are; anything else as JSON) with ``status``

@@ -29,6 +29,7 @@ class RequestContext:
     # how the exchange ended, as journaled: answered, disconnect (the client left before its body
     # was in), body_timeout (408), headers_too_large (431)
     outcome: str = "answered"
+    framing: str | None = None  # the HTTP parser's reason, when it refused the body mid-way
     headers_note: str | None = None  # kept instead of the headers when they were over the limit
     parsed_body: Any = UNPARSED  # the JSON body as validation parsed it, for the handler
     # path and query parameters as validation's URI parser read them, for the handler
