@@ -84,6 +84,8 @@ class Ledger:
                     cell.findings[(title, detail)].count += count
                 else:
                     cell.findings[(title, detail)] = Finding(title, detail, curl, count)
+        # workers finish in any order: the merged report lists operations sorted, every run alike
+        self.rows = dict(sorted(self.rows.items()))
 
     def totals(self) -> Counter[str]:
         out: Counter[str] = Counter()

@@ -91,7 +91,7 @@ def _check(
         if method not in METHODS or not isinstance(op, dict):
             return [f"no {method.upper()} operation on {template}"], f"{method.upper()} {template}"
         return _check_operation(doc, item, op, entry), f"{method.upper()} {template}"
-    return ["no path of the new spec matches"], f"{method.upper()} {path}"
+    return ["no path of the spec matches"], f"{method.upper()} {path}"
 
 
 def _validate(doc: dict[str, Any], schema: Any, value: Any) -> str | None:

@@ -106,17 +106,26 @@ def _parameter_names(
         param = as_dict(found.node if found else None)
         if isinstance(param.get("name"), str):
             names |= {param["name"], f"{param.get('in')}.{param['name']}"}
+            if param.get("in") == "header":  # header names match in any case (RFC 9110)
+                names.add(f"header.{param['name'].lower()}")
     return names
+
+
+def _taken(key: str, names: set[str]) -> bool:
+    where, _, name = key.rpartition(".")
+    return key in names or (where in ("", "header") and f"header.{name.lower()}" in names)
 
 
 @spec_rule
 def link_targets(spec: SpecContext) -> Iterator[Finding]:
     """A response link names an operation of the spec and only parameters it takes."""
+    seen: set[str] = set()  # a response shared through $ref: its links are checked once
     for op in operations(spec.doc):
         for status, raw in as_dict(op.node.get("responses")).items():
             response = resolve(spec.doc, ptr(op.pointer, "responses", status), raw)
-            if response is None:
+            if response is None or response.pointer in seen:
                 continue
+            seen.add(response.pointer)
             for name, raw_link in as_dict(as_dict(response.node).get("links")).items():
                 at = ptr(response.pointer, "links", name)
                 found = resolve(spec.doc, at, raw_link)
@@ -132,7 +141,7 @@ def link_targets(spec: SpecContext) -> Iterator[Finding]:
                     continue
                 taken = _parameter_names(spec, target.pointer, target.path_item, target.node)
                 for key in as_dict(link.get("parameters")):
-                    if key not in taken:
+                    if not _taken(key, taken):
                         plain = sorted(n for n in taken if n.split(".")[0] not in LOCATIONS)
                         yield spec.finding(
                             ptr(at, "parameters", key),

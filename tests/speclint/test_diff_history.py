@@ -72,6 +72,8 @@ def test_a_base_that_is_not_a_commit_is_a_usage_error_not_a_pass(tmp_path: Path)
     spec = tmp_path / "api.yaml"
     _git(tmp_path, "init", "-q")
     spec.write_text(yaml.safe_dump(base()), encoding="utf-8")
+    fresh = _history(tmp_path, "--base", "HEAD", "api.yaml")  # no commit yet: nothing to compare
+    assert fresh.returncode == 0 and "no commit yet" in fresh.stdout, fresh.stdout + fresh.stderr
     _git(tmp_path, "add", "api.yaml")
     _git(tmp_path, "commit", "-qm", "first")
     broken = base()

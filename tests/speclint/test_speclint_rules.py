@@ -277,8 +277,16 @@ def test_a_200_without_example_is_still_refused(spec: Spec, lint_specs: LintSpec
         ),
         ({"operationId": "createWidget", "parameters": {"X-Request-Id": "x"}}, None, None),
         ({"operationId": "createWidget", "parameters": {"header.X-Request-Id": "x"}}, None, None),
+        ({"operationId": "createWidget", "parameters": {"x-request-id": "x"}}, None, None),
     ],
-    ids=["unknown-operation", "unknown-parameter", "wrong-location", "by-name", "by-in-and-name"],
+    ids=[
+        "unknown-operation",
+        "unknown-parameter",
+        "wrong-location",
+        "by-name",
+        "by-in-and-name",
+        "header-any-case",
+    ],
 )
 def test_a_link_names_an_operation_and_parameters_it_takes(
     spec: Spec, lint_specs: LintSpecs, link: dict[str, Any], where: str | None, says: str | None
@@ -291,3 +299,16 @@ def test_a_link_names_an_operation_and_parameters_it_takes(
     else:
         pointer = CREATE + "/responses/201/links/Again" + where
         assert_finding(findings, FILE, pointer, str(says))
+
+
+def test_a_link_of_a_shared_response_is_reported_once(spec: Spec, lint_specs: LintSpecs) -> None:
+    shared = {"description": "Shared", "links": {"Again": {"operationId": "noSuchOperation"}}}
+    spec["components"].setdefault("responses", {})["Shared"] = shared
+    spec["paths"]["/v1/widgets"]["post"]["responses"]["202"] = {
+        "$ref": "#/components/responses/Shared"
+    }
+    spec["paths"]["/v1/status"]["get"]["responses"]["202"] = {
+        "$ref": "#/components/responses/Shared"
+    }
+    found = [f for f in lint_specs(spec) if f.rule == "link-targets"]
+    assert [f.pointer for f in found] == ["/components/responses/Shared/links/Again/operationId"]
