@@ -44,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--format", default="text", choices=("text", "json", "markdown"))
     args = parser.parse_args(argv)
     if args.base and _git("rev-parse", "--verify", "--quiet", f"{args.base}^{{commit}}") is None:
+        if _git("rev-parse", "--verify", "--quiet", "HEAD") is None:  # a repository with no
+            print("no commit yet: nothing to compare")  # commit (make diff's BASE is HEAD)
+            return 0
         # a mistyped BASE would otherwise read as "no earlier version" for every spec: a pass
         print(
             f"--base {args.base}: not a commit in this repository (git rev-parse)", file=sys.stderr
