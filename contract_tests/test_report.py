@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
+import sys
+from pathlib import Path
 
 from .documented import NON_UTF8, Probe, Step, curl
 from .ledger import Ledger, markdown
@@ -91,3 +94,22 @@ def test_curl_replays_bytes_exactly_and_masks_only_real_secrets() -> None:
     assert shlex.split(command)[-2:] == ["@-", "http://127.0.0.1:8080/ziett/c/v1/messages"]
     sent = subprocess.run(["bash", "-c", feed], capture_output=True, check=True).stdout
     assert sent == probe.content
+
+
+def test_workers_hand_their_ledgers_to_the_one_report(tmp_path: Path) -> None:
+    """make test runs on pytest-xdist workers: the controller, which runs no test, must write
+    the report from what the workers recorded (documented probes and fuzzing, two files)."""
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+         "--dist", "loadfile", "contract_tests/test_documented_mock.py",
+         "contract_tests/test_fuzz_mock.py", "-k", "(test_documented or test_fuzz) and 360dialog"],
+        cwd=root, capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "CONTRACT_REPORT_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "contract report:" in result.stdout, result.stdout[-2000:]
+    report = (tmp_path / "contract-mock.md").read_text(encoding="utf-8")
+    section = report.split("## 360dialog GET /api/v2/partners/{partner_id}", 1)[1].split("##")[0]
+    assert "| auth: missing X-API-Key → 401 | 1 ✓ |" in section, section  # documented_mock
+    assert "| fuzz: request answered |" in section, section  # fuzz_mock
