@@ -140,28 +140,26 @@ class _Guarded:
         super().on_response_complete()  # type: ignore[misc]
         self._pending = 0  # the next request's headers: uvicorn's keep-alive timer runs first
 
-    def _refuse_oversize(self) -> None:
-        size = self._pending
-        log.warning("refused a request whose header section passed %d bytes", size)
-        if self.guard.note is not None:
-            self.guard.note(
-                {
-                    "api": None,
-                    "operation": None,
-                    "credential": None,
-                    "method": None,
-                    "path": None,
-                    "status": 431,
-                    "outcome": "headers_too_large",
-                    "headers": {"note": f"not kept: over {size} bytes of header section"},
-                    "reasons": [f"header section over {self.guard.hard_bytes} bytes"],
-                }
-            )
-        limit = self.guard.hard_bytes
-        body = {"message": f"Request header fields too large (over {limit} bytes)."}
-        self.transport.write(response(431, "Request Header Fields Too Large", body))
+    def _refuse(self, status: int, reason: str, message: str, note: dict[str, Any] | None) -> None:
+        """Answer ``status`` in generic JSON and close; ``note`` (outcome, headers, reasons) goes
+        to the journal as an entry of no API, since no request reached the app."""
+        if note is not None and self.guard.note is not None:
+            empty = dict.fromkeys(("api", "operation", "credential", "method", "path"))
+            self.guard.note({**empty, "status": status, **note})
+        self.transport.write(response(status, reason, {"message": message}))
         self.transport.close()
         self._disarm()
+
+    def _refuse_oversize(self) -> None:
+        size, limit = self._pending, self.guard.hard_bytes
+        log.warning("refused a request whose header section passed %d bytes", size)
+        note = {
+            "outcome": "headers_too_large",
+            "headers": {"note": f"not kept: over {size} bytes of header section"},
+            "reasons": [f"header section over {limit} bytes"],
+        }
+        message = f"Request header fields too large (over {limit} bytes)."
+        self._refuse(431, "Request Header Fields Too Large", message, note)
 
     def send_400_response(self, msg: str) -> None:
         """What the parser cannot read (a bad chunk size, two Content-Length headers) is
@@ -171,25 +169,16 @@ class _Guarded:
             return
         log.info("refused a request the HTTP parser could not read: %s", msg)
         scope = getattr(self, "scope", None)
+        note: dict[str, Any] | None = None
         if self.cycle is not None and not self.cycle.response_complete and scope is not None:
             scope[FRAMING_ERROR] = msg  # the app has it: the front door journals the 400
-        elif self.guard.note is not None:  # before any request began: noted as the 431 is
-            self.guard.note(
-                {
-                    "api": None,
-                    "operation": None,
-                    "credential": None,
-                    "method": None,
-                    "path": None,
-                    "status": 400,
-                    "outcome": "bad_framing",
-                    "headers": {"note": "not kept: the request could not be read"},
-                    "reasons": [msg],
-                }
-            )
-        self.transport.write(response(400, "Bad Request", {"message": msg}))
-        self.transport.close()
-        self._disarm()
+        else:  # before any request began: noted as the 431 is
+            note = {
+                "outcome": "bad_framing",
+                "headers": {"note": "not kept: the request could not be read"},
+                "reasons": [msg],
+            }
+        self._refuse(400, "Bad Request", msg, note)
 
     def _expired(self) -> None:
         self._header_timer = None
