@@ -24,7 +24,7 @@ help:
 	@echo "make soak [SOAK_SECONDS=300]   mixed traffic on every API against a real mock process;"
 	@echo "                prints RSS and p99 per minute, fails on any 5xx"
 	@echo "make setup      the venv and packages only (.venv; every target above does it first)"
-	@echo "make spec-history   each spec's latest edit against the version before it (part of make test)"
+	@echo "make spec-history   every edit of each spec against the version before it (part of make test)"
 	@echo "make redis-server   install Debian's redis-server if missing (make test does it)"
 	@echo "make clean      remove the venv, reports and caches"
 	@echo "TEST_WORKERS=0  make test in one process (default: one pytest worker per core, at most 4)"
@@ -61,8 +61,8 @@ SPECS := $(filter-out specs/sandbox-credentials.yaml,$(wildcard specs/*.yaml))
 diff: $(STAMP)
 	$(BIN)/python -m speclint.diff.history --base $(BASE) $(SPECS) $(if $(FORMAT),--format $(FORMAT))
 
-# Each spec's latest edit (its last commit, or uncommitted changes) must not break clients
-# unless approved in the spec's x-breaking-changes.
+# Every edit of each spec (each commit, and uncommitted changes) must not break clients unless
+# approved in x-breaking-changes (in that version or the current one).
 spec-history: $(STAMP)
 	$(BIN)/python -m speclint.diff.history $(SPECS)
 

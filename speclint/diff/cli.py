@@ -32,6 +32,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--fail-on", choices=("error", "warn"), default="error")
     parser.add_argument("--journal", metavar="FILE", help="mock journal (JSON) to replay on NEW")
     parser.add_argument(
+        "--approvals-from",
+        metavar="SPEC",
+        help="also honour this spec's x-breaking-changes (history: a later commit's approval)",
+    )
+    parser.add_argument(
         "--level",
         choices=("error", "warning", "info"),
         default="info",
@@ -116,6 +121,11 @@ def run(argv: Sequence[str]) -> int:
         old, old_notes = parse(read_text(args.old), args.old)
         new, new_notes = parse(read_text(args.new), args.new)
         entries = load_journal(args.journal) if args.journal else None
+        later = (
+            parse(read_text(args.approvals_from), args.approvals_from)[0]
+            if args.approvals_from
+            else {}
+        )
     except SourceError as exc:
         print(f"speclint diff: {exc}", file=sys.stderr)
         return 2
@@ -128,7 +138,7 @@ def run(argv: Sequence[str]) -> int:
         return 2
     for note in notes:
         print(f"speclint diff: warning: {note}", file=sys.stderr)
-    changes = apply_approvals(changes, approvals(new))
+    changes = apply_approvals(changes, approvals(new) + approvals(later))
     changes.sort(key=lambda c: (ORDER[c.level], c.operation, c.location, c.id))
     shown_levels = {lvl for lvl, rank in ORDER.items() if rank <= ORDER[_level(args.level)]}
     shown = [c for c in changes if c.level in shown_levels]

@@ -1,10 +1,12 @@
-"""``python -m speclint.diff.history``: each spec against its previous version in git.
+"""``python -m speclint.diff.history``: each spec against its previous versions in git.
 
 For ``make diff BASE=<ref>`` every spec is compared with its version at BASE. Without BASE (as
-``make test`` runs it) each spec is compared with the version before the last commit that
-touched it, or with HEAD when the working tree has uncommitted edits, so the latest edit of
-every spec must be non-breaking or approved in ``x-breaking-changes``. A spec with no earlier
-version, or a checkout without git history, is skipped with a note.
+``make test`` runs it) every edit of every spec is reviewed: uncommitted changes against HEAD,
+and each commit that touched the spec against its parent. A break is approved by an
+``x-breaking-changes`` entry in its own version or in the spec as it is now (an approval may
+follow in a later commit). So a breaking commit cannot pass because a later commit touched the
+same spec. A spec's first version, or a commit whose parent a shallow clone
+lacks, is skipped with a note.
 """
 
 from __future__ import annotations
@@ -27,14 +29,17 @@ def _exists(ref: str, path: Path) -> bool:
     return _git("cat-file", "-e", f"{ref}:./{path}") is not None
 
 
-def base_for(path: Path) -> str | None:
-    """The ref whose version of ``path`` the current file is compared with."""
+def edits(path: Path) -> list[tuple[str, str, str]]:
+    """Each edit of ``path`` as (what it is, old version, new version), newest first; the
+    versions are ``git:REF:path`` sources, or the working file for uncommitted changes."""
+    out = []
     if _git("diff", "--quiet", "HEAD", "--", str(path)) is None and _exists("HEAD", path):
-        return "HEAD"  # uncommitted edit: review it against the last commit
-    last = _git("log", "-n1", "--format=%H", "--", str(path))
-    if not last:
-        return None
-    return f"{last}^" if _exists(f"{last}^", path) else None
+        out.append((f"{path} (uncommitted) against HEAD", f"git:HEAD:{path}", str(path)))
+    for commit in (_git("log", "--format=%H", "--", str(path)) or "").split():
+        if _exists(f"{commit}^", path):
+            label = f"{path} at {commit[:10]} against its parent"
+            out.append((label, f"git:{commit}^:{path}", f"git:{commit}:{path}"))
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,13 +59,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     worst = 0
     for path in args.specs:
-        base = args.base if args.base else base_for(path)
-        if base is None or not _exists(base, path):
-            print(f"{path}: no earlier version{f' at {base}' if base else ''}; nothing to compare")
+        if args.base:
+            here = (f"{path} against {args.base}", f"git:{args.base}:{path}", str(path))
+            pairs = [here] if _exists(args.base, path) else []
+        else:
+            pairs = edits(path)
+        if not pairs:
+            at = f" at {args.base}" if args.base else ""
+            print(f"{path}: no earlier version{at}; nothing to compare")
             continue
-        print(f"== {path} against {base}")
-        sys.stdout.flush()
-        worst = max(worst, run([f"git:{base}:{path}", str(path), "--format", args.format]))
+        for label, old, new in pairs:
+            print(f"== {label}")
+            sys.stdout.flush()
+            # a break is approved in its own version or in the spec as it is now
+            current = ["--approvals-from", str(path)] if new != str(path) else []
+            worst = max(worst, run([old, new, "--format", args.format, *current]))
     return worst
 
 

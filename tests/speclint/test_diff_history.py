@@ -1,4 +1,4 @@
-"""The history step of ``make test``: each spec's latest edit, in a throwaway git repository."""
+"""The history step of ``make test``: every edit of each spec, in a throwaway git repository."""
 
 from __future__ import annotations
 
@@ -66,6 +66,35 @@ def test_first_version_then_breaking_then_approved(tmp_path: Path) -> None:
     # the approval commit itself is non-breaking against its parent
     assert _history(tmp_path, "api.yaml").returncode == 0
     assert _history(tmp_path, "--base", "HEAD~2", "api.yaml").returncode == 0
+
+
+def test_a_break_followed_by_another_commit_still_fails_until_approved(tmp_path: Path) -> None:
+    """Only the latest edit was reviewed: a breaking commit passed once a later commit
+    reworded a description of the same spec."""
+    spec = tmp_path / "api.yaml"
+    _git(tmp_path, "init", "-q")
+    spec.write_text(yaml.safe_dump(base()), encoding="utf-8")
+    _git(tmp_path, "add", "api.yaml")
+    _git(tmp_path, "commit", "-qm", "first")
+    broken = base()
+    broken["paths"].pop("/other")
+    spec.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    _git(tmp_path, "commit", "-qam", "drop /other")
+    broken["info"]["description"] = "reworded"
+    spec.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    _git(tmp_path, "commit", "-qam", "reword")
+    later = _history(tmp_path, "api.yaml")
+    assert later.returncode == 1, later.stdout
+    assert (
+        "api-path-removed-without-deprecation" in later.stdout
+        and "against its parent" in later.stdout
+    )
+    broken["x-breaking-changes"] = [
+        {"id": "api-path-removed-without-deprecation", "location": "/paths/~1other", "reason": "r"}
+    ]
+    spec.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    _git(tmp_path, "commit", "-qam", "approve")  # approved now: the old commit passes too
+    assert _history(tmp_path, "api.yaml").returncode == 0
 
 
 def test_a_base_that_is_not_a_commit_is_a_usage_error_not_a_pass(tmp_path: Path) -> None:
