@@ -358,6 +358,29 @@ def test_a_request_the_parser_cannot_read_gets_json_400_and_close(
     assert entry["reasons"] == [answers[0][2]["message"]], entry
 
 
+def test_a_large_body_after_an_early_answer_is_not_counted_as_header_bytes(served: Any) -> None:
+    """The mock answers 401 before a 200 kB body is in; the rest of the body was counted as the
+    next request's header section: a second, spurious 431 (journaled), then a closed connection,
+    so a keep-alive client's next valid request failed."""
+    origin, _ = served
+    sock = _connect(origin)
+    size = 200_000
+    sock.sendall(
+        b"POST /ziett/c/v1/messages HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {size}\r\n\r\n".encode()
+    )
+    time.sleep(0.3)  # the 401 goes out before the body
+    sock.sendall(b'{"a":"' + b"A" * (size - 8) + b'"}')
+    time.sleep(0.3)
+    sock.sendall(b"GET /voice/api/v1/balance HTTP/1.1\r\nHost: t\r\n" + VOICE_KEY)
+    sock.sendall(b"Connection: close\r\n\r\n")
+    answers = _answers(_until_closed(sock))
+    sock.close()
+    assert [status for status, _, _ in answers] == [401, 200], answers
+    latest = [(e["method"], e["status"], e["outcome"]) for e in _journal(origin)[:2]]
+    assert latest == [("GET", 200, "answered"), ("POST", 401, "answered")], latest
+
+
 def test_no_traceback_reached_the_log(served: Any) -> None:
     """Runs after the tests above on the same process: nothing they did logged an error."""
     _, proc = served

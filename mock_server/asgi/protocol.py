@@ -101,7 +101,10 @@ class _Guarded:
         self._handed_off = False  # the transport now belongs to another protocol
 
     def _reading_headers(self) -> bool:
-        return self.cycle is None or bool(self.cycle.response_complete)
+        """Between requests: the last one answered and its whole body read (an early answer,
+        e.g. a 401 before a large body is in, leaves body bytes to come: not header bytes)."""
+        cycle = self.cycle
+        return cycle is None or (bool(cycle.response_complete) and not cycle.more_body)
 
     def _arm(self) -> None:
         if self._header_timer is None:
