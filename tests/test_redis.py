@@ -16,13 +16,14 @@ from mock_server.core.problems import Rejection
 from mock_server.rules.auth import owner_of
 from mock_server.state.redisstore import RedisStore, connect
 from mock_server.state.store import Budget, MemoryStore, Store
-from tests.conftest import Mock, make_mock, ns
+from tests.conftest import CREDENTIALS, Mock, make_mock, ns
 from tests.mock.test_voice import AUTH as VOICE_AUTH
 from tests.mock.test_voice import CALL
 from tests.mock.test_zipteams import HEADERS, URL, item
 from tests.server import mock_process
 
 ZT_NS = ns("zipteams", "sandbox", "tenant1", "subtenant1")
+ZIETT_KEY = {"X-API-Key": CREDENTIALS["ziett"][0]["api_key"]}
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -257,6 +258,12 @@ def test_redis_restart_mid_run_answers_503_then_recovers(redis_server: Any, redi
         assert down.headers["retry-after"] == "1"
         voice = mock.request("GET", "/voice/api/v1/calls", headers=VOICE_AUTH)
         assert voice.status_code == 503 and "error" in voice.json()
+        # worded as the profile's internal error, code included: the specs require a string
+        assert voice.json()["error"]["code"] == "INTERNAL_ERROR", voice.text
+        ziett = mock.request("GET", "/ziett/c/v1/messages", headers=ZIETT_KEY)
+        assert ziett.status_code == 503 and ziett.json()["code"] == "INTERNAL_ERROR", ziett.text
+        health = mock.request("GET", "/__mock/health")  # a load balancer can tell
+        assert health.status_code == 503 and health.json()["status"] == "unavailable"
         unknown = mock.request("GET", "/voice/api/v1/nowhere", headers=VOICE_AUTH)
         assert unknown.status_code == 404 and "error" in unknown.json()
         for method, route in (("GET", "requests"), ("GET", "callbacks"), ("POST", "reset")):
@@ -272,6 +279,7 @@ def test_redis_restart_mid_run_answers_503_then_recovers(redis_server: Any, redi
             break
         time.sleep(0.2)
     assert again.status_code == 200
+    assert mock.request("GET", "/__mock/health").json()["status"] == "ok"
     ids = [i["call"]["id"] for i in mock.runtime.store.items(ZT_NS, "calls")]
     assert ids == ["kept", "after"]  # nothing acknowledged was lost; the refused one not stored
 

@@ -229,7 +229,12 @@ class FrontDoor:
         await send_json(send, status, body, {})
 
     def _health(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
-        return 200, {"status": "ok", "apis": [a.name for a in self.runtime.apis]}
+        apis = [a.name for a in self.runtime.apis]
+        try:  # one read of the journal: in shared state, a round trip to the store
+            self.runtime.journal.query(None, None, 1)
+        except Rejection:  # the shared store is away: every API answers 503 until it is back
+            return 503, {"status": "unavailable", "reason": "the shared store", "apis": apis}
+        return 200, {"status": "ok", "apis": apis}
 
     def _requests(self, query: QueryParams, viewer: admin.Viewer) -> tuple[int, Any]:
         status = query.get("status")

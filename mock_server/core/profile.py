@@ -122,9 +122,13 @@ class Profile:
             return self.situations[name]
         if name in ALIASES:
             return self.situation(ALIASES[name], operation)
+        # worded as the internal error, code included (a partner whose envelope requires a
+        # code string gave "code": null on a 503 while the shared store was away)
         fallback = self.situations.get("internal")
         status = DEFAULT_STATUS.get(name, 500)
-        return Situation(status, fallback.message if fallback else name, None)
+        if fallback is None:
+            return Situation(status, name, None)
+        return Situation(status, fallback.message, fallback.code)
 
 
 def _situation(raw: Mapping[str, Any]) -> Situation:
