@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 
+from mock_server.core.problems import Rejection
 from mock_server.state.journal import Journal, mask_text, redact_body
 
 log = logging.getLogger("mock_server")
@@ -402,19 +403,18 @@ class Dispatcher:
         self.journal = journal
         self.journal_body_bytes = journal_body_bytes
         self._ids = itertools.count(1)
-        self._generation = 0
 
     def submit(self, delivery: Delivery) -> None:
         """Process ``delivery`` in the background: first attempt after ``delay``."""
         number = next(self._ids)
-        job = functools.partial(self._attempt, number, delivery, 1, self._generation, None)
+        job = functools.partial(self._attempt, number, delivery, 1, self._generation(), None)
         if not self.scheduler.call_later(self.delay, job):
             self._record(number, delivery, 1, None, self.clock(), DROPPED, error="queue full")
 
     def _attempt(
         self, number: int, delivery: Delivery, attempt: int, generation: int, body: Any
     ) -> None:
-        if generation != self._generation:  # reset since it was scheduled
+        if generation != self._generation():  # reset since it was scheduled (by any worker)
             return
         now = self.clock()
         if body is None:
@@ -482,9 +482,15 @@ class Dispatcher:
         )
 
     def reset(self) -> None:
-        """Forget the journal and abandon every delivery not yet made."""
-        self._generation += 1
+        """Forget the journal and abandon every delivery not yet made, in every worker: the
+        callback journal's generation (shared with the journal) moves on."""
         self.journal.clear()
+
+    def _generation(self) -> int:
+        try:
+            return self.journal.generation()
+        except Rejection:  # the shared store is away: deliveries go on as scheduled
+            return -1
 
     def stop(self) -> None:
         self.scheduler.stop()

@@ -301,6 +301,7 @@ class Journal:
         self.max_bytes = max_bytes
         self.entry_bytes = entry_bytes
         self._bytes = 0
+        self._generation = 0
 
     def record(self, entry: Mapping[str, Any]) -> None:
         item, text = bounded_text(entry, self.entry_bytes)
@@ -327,6 +328,12 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+            self._generation += 1
+
+    def generation(self) -> int:
+        """How many times it was cleared: work scheduled before a clear (a callback's retry)
+        compares it to drop itself."""
+        return self._generation
 
     def total_bytes(self) -> int:
         with self._lock:

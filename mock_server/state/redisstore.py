@@ -448,7 +448,14 @@ class RedisJournal(Journal):
 
     def clear(self) -> None:
         with _available():
-            self.client.delete(self.key, self.key + ":bytes")
+            pipe = self.client.pipeline()
+            pipe.delete(self.key, self.key + ":bytes")
+            pipe.incr(self.key + ":generation")  # every worker's scheduled work sees the reset
+            pipe.execute()
+
+    def generation(self) -> int:
+        with _available():
+            return int(self.client.get(self.key + ":generation") or 0)
 
     def total_bytes(self) -> int:
         with _available():

@@ -448,6 +448,23 @@ def test_reset_clears_the_journal_and_abandons_pending_callbacks(harness: Harnes
     assert harness.journal() == []
 
 
+def test_a_reset_on_one_worker_abandons_what_another_worker_scheduled(
+    receiver: Receiver, ca_file: Path, redis_url: str
+) -> None:
+    """Two workers on one Redis: the generation that drops scheduled deliveries was kept per
+    process, so after an admin reset the other worker's retries went on being made and
+    journaled (reset says it clears the callback journal)."""
+    one, two = (make_harness(receiver, ca_file, store=redis_url) for _ in range(2))
+    url = receiver.url()
+    one.post(with_callback("before", url))
+    one.scheduler.run()
+    one.post(with_callback("pending", url))  # scheduled in worker one
+    assert two.mock.request("POST", "/__mock/reset").status_code == 200  # reset through two
+    one.scheduler.run()
+    assert [r["body"]["call_id"] for r in receiver.received] == ["before"]
+    assert one.journal() == [] and two.journal() == []
+
+
 def test_journal_is_bounded_and_filtered(receiver: Receiver, ca_file: Path) -> None:
     h = make_harness(receiver, ca_file, callback_journal_size=2)
     url = receiver.url()
