@@ -240,7 +240,7 @@ class FrontDoor:
         status = query.get("status")
         limit = query.get("limit", "100")
         if (status and not status.isdigit()) or not limit.isdigit():
-            return 400, {"message": "status and limit must be integers"}
+            return 400, {"message": "status and limit must be whole numbers (0 or more)"}
         entries = self.runtime.journal.query(
             query.get("api"),
             int(status) if status else None,
