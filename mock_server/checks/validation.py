@@ -715,7 +715,7 @@ def strict_json(text: str) -> Any:
         limit = sys.get_int_max_str_digits()  # 4,300 unless PYTHONINTMAXSTRDIGITS says (0: none)
         if not limit or len(literal.lstrip("-")) <= limit:
             return int(literal)
-        why = f"an integer of {len(literal)} digits is out of range"
+        why = f"an integer of {len(literal.lstrip('-'))} digits is out of range"
         seen.append(_Unusable(literal[:20] + "…", why))
         return seen[-1]
 

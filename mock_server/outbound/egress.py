@@ -412,9 +412,9 @@ class Dispatcher:
             self._record(number, delivery, 1, None, self.clock(), DROPPED, error="queue full")
 
     def _attempt(
-        self, number: int, delivery: Delivery, attempt: int, generation: int, body: Any
+        self, number: int, delivery: Delivery, attempt: int, generation: int | None, body: Any
     ) -> None:
-        if generation != self._generation():  # reset since it was scheduled (by any worker)
+        if self._stale(generation):  # reset since it was scheduled (by any worker)
             return
         now = self.clock()
         if body is None:
@@ -486,11 +486,17 @@ class Dispatcher:
         callback journal's generation (shared with the journal) moves on."""
         self.journal.clear()
 
-    def _generation(self) -> int:
+    def _generation(self) -> int | None:
         try:
             return self.journal.generation()
-        except Rejection:  # the shared store is away: deliveries go on as scheduled
-            return -1
+        except Rejection:  # the shared store is away: not known
+            return None
+
+    def _stale(self, generation: int | None) -> bool:
+        """Whether a reset came since ``generation``; unknown (the store away then or now)
+        counts as no reset, so a delivery goes on as scheduled rather than vanishing."""
+        now = self._generation()
+        return generation is not None and now is not None and now != generation
 
     def stop(self) -> None:
         self.scheduler.stop()

@@ -25,18 +25,22 @@ import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from mock_server.core.config import Config, from_sources
+from mock_server.core.problems import Rejection
 from mock_server.core.profile import parse_callbacks
 from mock_server.core.template import fill, fill_text
 from mock_server.outbound.callbacks import callback_schema, load_rules, utc_stamp
 from mock_server.outbound.egress import (
     AllowList,
+    Delivery,
     DeliveryError,
+    Dispatcher,
     Refused,
     ThreadScheduler,
     backoff,
     check_target,
 )
 from mock_server.outbound.egress import Job as EgressJob
+from mock_server.state.journal import Journal
 from mock_server.world.runtime import build_runtime
 from tests.conftest import ROOT, Mock
 from tests.mock.test_zipteams import HEADERS, URL, item
@@ -791,3 +795,42 @@ def test_callback_flags() -> None:
     for bad in ("x", "0", "70000"):
         with pytest.raises(SystemExit):
             from_sources(["--callback-loopback-ports", bad], {})
+
+
+class _StoreAwayAtTimes(Journal):
+    """A callback journal whose generation cannot be read on the calls numbered in ``away``."""
+
+    def __init__(self, away: set[int]) -> None:
+        super().__init__()
+        self.away, self.calls = away, 0
+
+    def generation(self) -> int:
+        self.calls += 1
+        if self.calls in self.away:
+            raise Rejection("unavailable")
+        return super().generation()
+
+
+@pytest.mark.parametrize("away", [{1}, {2}], ids=["away-when-scheduled", "away-when-due"])
+def test_a_delivery_goes_on_when_the_store_cannot_say_whether_a_reset_came(
+    away: set[int],
+) -> None:
+    """Unknown counted as "reset": a callback scheduled or due while Redis was away vanished."""
+    scheduler, sent = FakeScheduler(), []
+    journal = _StoreAwayAtTimes(away)
+    dispatcher = Dispatcher(
+        allow=AllowList.parse(["hooks.example.com"]),
+        delay=1.0,
+        backoff_base=1.0,
+        retries=0,
+        scheduler=scheduler,
+        send=lambda target, method, body: sent.append(body) or 200,
+        clock=scheduler.clock,
+        journal=journal,
+        resolver=lambda host, port: ["93.184.216.34"],
+    )
+    url = "https://hooks.example.com/cb"
+    dispatcher.submit(Delivery("zipteams", "op", "cb", "POST", url, "ok", lambda now: {"n": 1}))
+    scheduler.run()
+    assert sent == [{"n": 1}]
+    assert [e["state"] for e in journal.query()] == ["delivered"]
